@@ -1,0 +1,444 @@
+"""From an evidence table to pooled answers: which questions, which row per study, which analyses.
+
+This module holds the *analysis choices* of a synthesis, each one explicit and recorded in the
+output, so that a reviewer can defend (or change) every one of them:
+
+* **Questions** are intervention x outcome pairs (glucocorticoid and tocilizumab on CR, OS and PFS
+  by default, plus any other pair with data).
+* **Outcome proxies** are a declared choice: by default LFS (leukaemia-free survival) is accepted
+  as a proxy for PFS, because both count relapse/progression or death from the same start; every
+  PFS analysis says whether it did, and a sensitivity analysis without the proxy is run.
+* **One row per study**: reports of one study (same ``study_id``) contribute one estimate. Among a
+  study's candidate rows the primary analysis prefers the adjusted (multivariable) estimate, then
+  the full-text report over a summary page, then a table over prose; identical numbers reported
+  twice collapse into one; differing numbers are a conflict that is named in the notes.
+* **Analyses per question**: the primary frequentist analysis (REML tau², Hartung-Knapp with the
+  ad hoc variance correction), the Bayesian few-study analysis (half-normal prior on tau), and
+  sensitivity analyses (univariable only, multivariable only, without the outcome proxy, and with
+  a duplicate report wrongly counted as a separate study, to show what double counting would do).
+* Questions with fewer than two poolable studies appear with the evidence that exists and why it
+  was not pooled (p-value only, a single study).
+
+The statistics themselves live in :mod:`evsynth.effects` and :mod:`evsynth.pooling`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from evsynth._display import FrameDisplay
+
+#: default questions: (intervention, outcome)
+DEFAULT_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("glucocorticoid", "CR"),
+    ("glucocorticoid", "OS"),
+    ("glucocorticoid", "PFS"),
+    ("tocilizumab", "CR"),
+    ("tocilizumab", "OS"),
+    ("tocilizumab", "PFS"),
+)
+
+#: outcomes accepted as proxies, by question outcome (an explicit, documented analysis choice)
+DEFAULT_PROXIES: dict[str, tuple[str, ...]] = {"PFS": ("LFS",), "CR": ("MRD-negative CR",)}
+
+TIME_TO_EVENT = ("OS", "PFS", "EFS", "LFS", "DFS", "RFS")
+
+POOLED_COLUMNS = [
+    "question",
+    "intervention",
+    "outcome",
+    "analysis",
+    "role",
+    "status",
+    "measure",
+    "method",
+    "test",
+    "k",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "pi_lower",
+    "pi_upper",
+    "pvalue",
+    "tau2",
+    "i2",
+    "studies",
+    "row_ids",
+    "proxy_accepted",
+    "reason",
+    "notes",
+]
+
+
+@dataclass(frozen=True)
+class SynthesisOptions:
+    """The analysis choices of a synthesis (all recorded in the report).
+
+    Attributes
+    ----------
+    questions : intervention x outcome pairs to answer (others with data are added when
+        ``all_questions`` is true).
+    proxies : outcome -> outcomes accepted in its place (e.g. LFS for PFS).
+    prefer_adjusted : prefer multivariable (adjusted) estimates in the primary analysis.
+    counts_measure : effect measure for 2x2 counts ("OR", "RR" or "RD").
+    method, test : tau² estimator and test of the primary analysis.
+    tau_scale : scale of the half-normal prior on tau in the Bayesian analysis
+        (0.5 on the log-ratio scale, Röver et al. 2021).
+    """
+
+    questions: tuple[tuple[str, str], ...] = DEFAULT_QUESTIONS
+    all_questions: bool = False
+    proxies: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PROXIES))
+    prefer_adjusted: bool = True
+    counts_measure: str = "OR"
+    method: str = "REML"
+    test: str = "adhoc"
+    tau_scale: float = 0.5
+
+    def describe(self) -> list[str]:
+        """Plain-language list of the choices, for the report."""
+        proxy = "; ".join(f"{', '.join(v)} accepted for {k}" for k, v in self.proxies.items()) or "none"
+        return [
+            f"Questions: {', '.join(f'{i} on {o}' for i, o in self.questions)}.",
+            f"Outcome proxies: {proxy}; each analysis says whether a proxy was used, and a "
+            "sensitivity analysis without proxies is run.",
+            "One estimate per study: "
+            + ("adjusted (multivariable) estimates are preferred" if self.prefer_adjusted else "unadjusted estimates are preferred")
+            + "; full-text reports over summary pages; tables over prose.",
+            f"2x2 counts are pooled as log {self.counts_measure}.",
+            f"Primary analysis: {self.method} estimate of tau², "
+            + ("Hartung-Knapp-Sidik-Jonkman test with the ad hoc variance correction (never narrower than the z-based interval)" if self.test == "adhoc" else f"test = {self.test}")
+            + ".",
+            f"Bayesian analysis: normal-normal model, half-normal prior on tau with scale {self.tau_scale} (Röver et al. 2021), flat prior on the pooled effect.",
+        ]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One intervention x outcome question and the evidence rows that bear on it."""
+
+    intervention: str
+    outcome: str
+    rows: pd.DataFrame = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return f"{self.intervention} on {self.outcome}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.intervention}_{self.outcome}".lower().replace(" ", "-")
+
+
+def questions_from(evidence: pd.DataFrame, options: SynthesisOptions | None = None) -> list[Question]:
+    """Return the questions to answer and the evidence rows for each (proxies included).
+
+    A row belongs to a question when its intervention matches and its outcome is the question's
+    outcome or an accepted proxy of it.
+    """
+    options = options or SynthesisOptions()
+    pairs = list(options.questions)
+    if options.all_questions:
+        for (i, o), _ in evidence[evidence["intervention"] != ""].groupby(["intervention", "outcome"]):
+            if (i, o) not in pairs and o not in {p for v in options.proxies.values() for p in v}:
+                pairs.append((i, o))
+    out = []
+    for intervention, outcome in pairs:
+        outcomes = (outcome, *options.proxies.get(outcome, ()))
+        rows = evidence[(evidence["intervention"] == intervention) & (evidence["outcome"].isin(outcomes))]
+        out.append(Question(intervention, outcome, rows.copy()))
+    return out
+
+
+def _poolable(rows: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Rows that carry an estimate that can be pooled for this outcome type."""
+    if outcome in TIME_TO_EVENT:
+        mask = (rows["measure"] == "HR") & rows["ci_lower"].notna() & rows["ci_upper"].notna()
+    else:
+        cols = ["events_int", "total_int", "events_ctl", "total_ctl"]
+        mask = (rows["measure"] == "counts") & rows[cols].notna().all(axis=1)
+    return rows[mask]
+
+
+def _number_key(row: pd.Series) -> tuple:
+    keys = ["estimate", "ci_lower", "ci_upper", "events_int", "total_int", "events_ctl", "total_ctl"]
+    return tuple(None if pd.isna(row.get(k)) else round(float(row[k]), 6) for k in keys)
+
+
+def _rank(row: pd.Series, prefer_adjusted: bool, summary_reports: set[str]) -> tuple:
+    analysis = row.get("analysis", "") or ""
+    if prefer_adjusted:
+        a = {"multivariable": 0, "": 1, "univariable": 2}.get(analysis, 1)
+    else:
+        a = {"univariable": 0, "": 1, "multivariable": 2}.get(analysis, 1)
+    summary = 1 if row["report"] in summary_reports else 0
+    in_table = 0 if (row.get("table") or "") else 1
+    return (a, summary, in_table, row["report"], int(row["source_start"]))
+
+
+@dataclass(frozen=True)
+class StudySelection:
+    """The row chosen for each study, with the reasons and the rows set aside."""
+
+    chosen: pd.DataFrame
+    notes: tuple[str, ...]
+
+
+def select_one_per_study(
+    rows: pd.DataFrame,
+    *,
+    prefer_adjusted: bool = True,
+    summary_reports: set[str] | frozenset[str] = frozenset(),
+    analysis: str | None = None,
+) -> StudySelection:
+    """Choose one poolable row per study.
+
+    Parameters
+    ----------
+    rows : poolable evidence rows of one question.
+    prefer_adjusted : rank multivariable before univariable estimates (else the reverse).
+    summary_reports : reports that are summary pages of a study with a full text elsewhere;
+        ranked after full texts.
+    analysis : keep only rows of this analysis ("univariable"/"multivariable") when given.
+    """
+    notes: list[str] = []
+    if analysis is not None:
+        rows = rows[rows["analysis"] == analysis]
+    chosen = []
+    for study, group in rows.groupby("study_id", sort=True):
+        ranked = sorted(group.index, key=lambda i: _rank(group.loc[i], prefer_adjusted, set(summary_reports)))
+        best = group.loc[ranked[0]]
+        chosen.append(ranked[0])
+        same_analysis = group[group["analysis"] == best["analysis"]]
+        differing = {_number_key(r) for _, r in same_analysis.iterrows()} - {_number_key(best)}
+        if differing:
+            others = ", ".join(
+                f"{r['report']} ({_describe_numbers(r)})"
+                for _, r in same_analysis.iterrows()
+                if _number_key(r) != _number_key(best)
+            )
+            notes.append(
+                f"{study}: reports disagree on the {best['analysis'] or 'unlabelled'} estimate; "
+                f"used {best['report']} ({_describe_numbers(best)}), not {others}."
+            )
+        if best.get("intervention_detail"):
+            notes.append(f"{study}: the contrast is '{best['intervention_detail']}' vs '{best.get('comparator', '')}'.")
+    return StudySelection(rows.loc[chosen], tuple(notes))
+
+
+def _describe_numbers(row: pd.Series) -> str:
+    if row["measure"] == "counts":
+        return f"{int(row['events_int'])}/{int(row['total_int'])} vs {int(row['events_ctl'])}/{int(row['total_ctl'])}"
+    return f"{row['measure']} {row['estimate']:g} [{row['ci_lower']:g}, {row['ci_upper']:g}]"
+
+
+def summary_reports_of(studies: pd.DataFrame) -> set[str]:
+    """Reports flagged as duplicating another report of the same study (summary pages)."""
+    if studies is None or "duplicate_of" not in studies:
+        return set()
+    out: set[str] = set()
+    for _, s in studies.iterrows():
+        dup = str(s.get("duplicate_of") or "")
+        if not dup:
+            continue
+        # convention of evsynth.studies: "<report> duplicates <report>: <why>" entries, ';'-separated
+        for part in dup.split(";"):
+            head = part.strip().split(" duplicates ")[0].strip()
+            if head:
+                out.add(head)
+    return out
+
+
+def evidence_summary(rows: pd.DataFrame) -> str:
+    """One line per row in plain words: what each study reported on this question."""
+    lines = []
+    for _, r in rows.sort_values(["study_id", "report", "source_start"]).iterrows():
+        lines.append(f"{r['study_id']} ({r['report']}): {describe_row(r)}")
+    return "\n".join(lines)
+
+
+def describe_row(r: pd.Series) -> str:
+    """A row's reported numbers as text, e.g. 'HR 0.44 [0.20, 0.93], p = 0.032 (univariable)'."""
+    m = r["measure"]
+    if m in ("HR", "OR", "RR") and pd.notna(r.get("estimate")):
+        text = f"{m} {r['estimate']:g}"
+        if pd.notna(r.get("ci_lower")):
+            text += f" [{r['ci_lower']:g}, {r['ci_upper']:g}]"
+    elif m == "counts":
+        parts = []
+        if pd.notna(r.get("events_int")):
+            parts.append(f"{_int(r['events_int'])}/{_int(r.get('total_int'))}")
+        if pd.notna(r.get("events_ctl")):
+            parts.append(f"{_int(r['events_ctl'])}/{_int(r.get('total_ctl'))}")
+        text = " vs ".join(parts) or "counts"
+    elif m in ("proportion", "survival_rate") and pd.notna(r.get("estimate")):
+        text = f"{m.replace('_', ' ')} {100 * r['estimate']:.4g}%"
+        if pd.notna(r.get("rate_se")):
+            text += f" (SE {100 * r['rate_se']:.3g}%)"
+    else:
+        text = "p-value only"
+    if pd.notna(r.get("p_value")):
+        text += f", p {r.get('p_operator') or '='} {r['p_value']:g}"
+    if r.get("analysis"):
+        text += f" ({r['analysis']})"
+    if r.get("outcome") and r.get("outcome_as_reported"):
+        text += f" [{r['outcome']}]"
+    return text
+
+
+def _int(v) -> str:
+    return "?" if v is None or pd.isna(v) else str(int(v))
+
+
+@dataclass(frozen=True)
+class Synthesis(FrameDisplay):
+    """The pooled answers to every question: one row per question and analysis.
+
+    ``pooled`` has the columns of :data:`POOLED_COLUMNS`; ``results`` maps
+    ``(question slug, analysis name)`` to the fitted result object (for plotting);
+    ``options`` are the choices made.
+    """
+
+    pooled: pd.DataFrame
+    results: dict = field(repr=False)
+    questions: tuple[Question, ...] = field(repr=False)
+    options: SynthesisOptions = field(default_factory=SynthesisOptions)
+
+    _display_title = "Pooled results (ratio scale)"
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.pooled.copy()
+
+    def _display_notes(self) -> list[str]:
+        return self.options.describe()
+
+
+def synthesize(
+    evidence: pd.DataFrame,
+    studies: pd.DataFrame | None = None,
+    options: SynthesisOptions | None = None,
+) -> Synthesis:
+    """Answer every question with data: primary, Bayesian and sensitivity analyses.
+
+    Parameters
+    ----------
+    evidence : the evidence table (columns of :data:`evsynth.schema.EVIDENCE_COLUMNS`).
+    studies : the studies table (used to rank summary pages after full texts).
+    options : analysis choices; defaults are documented in :class:`SynthesisOptions`.
+
+    Returns
+    -------
+    Synthesis
+        ``pooled`` has one row per question and analysis; questions with fewer than two poolable
+        studies appear with what evidence exists and why it was not pooled.
+    """
+    from evsynth.effects import effect_sizes
+    from evsynth.pooling import bayesian_meta_analysis, meta_analysis
+
+    options = options or SynthesisOptions()
+    summary = summary_reports_of(studies) if studies is not None else set()
+    rows_out: list[dict] = []
+    results: dict = {}
+    questions = questions_from(evidence, options)
+    for q in questions:
+        poolable = _poolable(q.rows, q.outcome)
+        proxies = set(options.proxies.get(q.outcome, ()))
+        not_poolable = q.rows.drop(index=poolable.index)
+        base = {
+            "question": q.name,
+            "intervention": q.intervention,
+            "outcome": q.outcome,
+        }
+        measure = "HR" if q.outcome in TIME_TO_EVENT else options.counts_measure
+        analyses: list[tuple[str, str, dict]] = [
+            ("primary", "primary", dict(prefer_adjusted=options.prefer_adjusted)),
+            ("bayesian", "bayesian", dict(prefer_adjusted=options.prefer_adjusted)),
+        ]
+        if q.outcome in TIME_TO_EVENT:
+            analyses += [
+                ("univariable HRs only", "sensitivity", dict(analysis="univariable")),
+                ("multivariable HRs only", "sensitivity", dict(analysis="multivariable")),
+            ]
+        if proxies:
+            analyses.append((f"without proxy ({', '.join(sorted(proxies))})", "sensitivity", dict(no_proxy=True)))
+        if summary:
+            analyses.append(("duplicate report counted twice", "sensitivity", dict(double_count=True)))
+
+        for name, role, spec in analyses:
+            cand = poolable
+            if spec.get("no_proxy"):
+                cand = cand[cand["outcome"] == q.outcome]
+            if spec.get("double_count"):
+                if not cand["report"].isin(summary).any():
+                    continue
+                cand = cand.assign(study_id=np.where(cand["report"].isin(summary), cand["study_id"] + " (summary page)", cand["study_id"]))
+            sel = select_one_per_study(
+                cand,
+                prefer_adjusted=spec.get("prefer_adjusted", options.prefer_adjusted),
+                summary_reports=set() if spec.get("double_count") else summary,
+                analysis=spec.get("analysis"),
+            )
+            chosen = sel.chosen
+            row = dict(base, analysis=name, role=role, measure=measure, k=len(chosen))
+            row["studies"] = "; ".join(chosen["study_id"]) if len(chosen) else ""
+            row["row_ids"] = "; ".join(chosen["row_id"].astype(str)) if len(chosen) else ""
+            row["proxy_accepted"] = bool(chosen["outcome"].isin(proxies).any()) if len(chosen) else False
+            notes = list(sel.notes)
+            if row["proxy_accepted"]:
+                used = sorted(set(chosen.loc[chosen["outcome"].isin(proxies), "study_id"]))
+                notes.append(f"{', '.join(used)}: {'/'.join(sorted(proxies))} used as a proxy for {q.outcome}.")
+            if len(chosen) < 2:
+                row["status"] = "not pooled" if len(chosen) == 0 else "single study"
+                reasons = []
+                if len(chosen) == 1:
+                    reasons.append(f"only one study ({row['studies']}) has a poolable estimate")
+                else:
+                    reasons.append("no study has a poolable estimate")
+                if len(not_poolable):
+                    kinds = sorted(set(not_poolable["measure"]))
+                    reasons.append(f"other evidence: {len(not_poolable)} row(s) of kind {', '.join(kinds)}, which cannot be pooled")
+                row["reason"] = "; ".join(reasons)
+                if len(chosen) == 1 and role == "primary":
+                    es = effect_sizes(chosen, counts_measure=options.counts_measure)
+                    single = es.iloc[0]
+                    ratio = measure != "RD"
+                    est = float(np.exp(single["yi"])) if ratio else float(single["yi"])
+                    half = 1.959963984540054 * float(single["sei"])
+                    row.update(
+                        estimate=est,
+                        ci_lower=float(np.exp(single["yi"] - half)) if ratio else float(single["yi"] - half),
+                        ci_upper=float(np.exp(single["yi"] + half)) if ratio else float(single["yi"] + half),
+                    )
+                row["notes"] = " ".join(notes)
+                if role in ("primary", "bayesian") or len(chosen) == 0:
+                    rows_out.append(row)
+                continue
+            es = effect_sizes(chosen, counts_measure=options.counts_measure)
+            labels = list(chosen["study_id"])
+            if role == "bayesian":
+                res = bayesian_meta_analysis(es["yi"].to_numpy(), es["vi"].to_numpy(), labels=labels, tau_scale=options.tau_scale)
+                row.update(method=f"Bayesian, half-normal(tau; {options.tau_scale})", test="posterior")
+            else:
+                res = meta_analysis(es["yi"].to_numpy(), es["vi"].to_numpy(), labels=labels, method=options.method, test=options.test, measure=measure)
+                row.update(method=res.method, test=res.test, pvalue=res.pvalue, tau2=res.tau2, i2=res.i2)
+                notes.extend(res.notes)
+            ratio = measure != "RD"
+            tf = np.exp if ratio else (lambda v: v)
+            row.update(
+                status="pooled",
+                estimate=float(tf(res.estimate)),
+                ci_lower=float(tf(res.ci[0])),
+                ci_upper=float(tf(res.ci[1])),
+                pi_lower=float(tf(res.pi[0])) if res.pi is not None else np.nan,
+                pi_upper=float(tf(res.pi[1])) if res.pi is not None else np.nan,
+            )
+            if role == "bayesian":
+                row["tau2"] = float(res.tau**2) if hasattr(res, "tau") else np.nan
+            row["notes"] = " ".join(dict.fromkeys(notes))
+            results[(q.slug, name)] = res
+            rows_out.append(row)
+    pooled = pd.DataFrame(rows_out).reindex(columns=POOLED_COLUMNS)
+    return Synthesis(pooled=pooled, results=results, questions=tuple(questions), options=options)
