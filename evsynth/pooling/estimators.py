@@ -1,0 +1,236 @@
+"""Estimators of the between-study variance tau² in the general (meta-regression) form.
+
+Every estimator works on a design matrix ``X`` (k x p, first column the intercept); the
+intercept-only random-effects model is the special case ``X = ones((k, 1))``. Notation follows
+Viechtbauer (2005) and metafor's ``rma.uni``: ``W = diag(w)``, ``P = W - W X (X'WX)^-1 X'W``
+(so that ``y'Py`` is the weighted residual sum of squares), and the generalized Q statistic
+``Q(tau²) = y' P(tau²) y`` with ``w_i = 1 / (v_i + tau²)``.
+
+References
+----------
+DerSimonian R, Laird N (1986). Meta-analysis in clinical trials. Control Clin Trials 7:177-188.
+Hedges LV, Olkin I (1985). Statistical Methods for Meta-Analysis. Academic Press (HE estimator).
+Hunter JE, Schmidt FL (2004). Methods of Meta-Analysis, 2nd ed. Sage (HS estimator).
+Morris CN (1983). Parametric empirical Bayes inference. J Am Stat Assoc 78:47-55 (EB).
+Paule RC, Mandel J (1982). Consensus values and weighting factors. J Res Natl Bur Stand 87:377-385.
+Sidik K, Jonkman JN (2005). Simple heterogeneity variance estimation for meta-analysis.
+    J R Stat Soc C 54:367-384 (SJ).
+Viechtbauer W (2005). Bias and efficiency of meta-analytic variance estimators in the
+    random-effects model. J Educ Behav Stat 30:261-293 (ML, REML, Fisher scoring).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+# Estimator codes accepted by ``meta_analysis(method=...)`` (metafor's names).
+TAU2_METHODS = ("DL", "REML", "ML", "PM", "EB", "SJ", "HE", "HS")
+COMMON_EFFECT_METHODS = ("FE", "EE")
+ALL_METHODS = TAU2_METHODS + COMMON_EFFECT_METHODS
+
+METHOD_NAMES = {
+    "DL": "DerSimonian-Laird (method of moments; DerSimonian & Laird 1986)",
+    "REML": "restricted maximum likelihood (Fisher scoring; Viechtbauer 2005)",
+    "ML": "maximum likelihood (Fisher scoring; Viechtbauer 2005)",
+    "PM": "Paule-Mandel (root of the generalized Q; Paule & Mandel 1982)",
+    "EB": "empirical Bayes (Morris 1983; Berkey et al. 1995)",
+    "SJ": "Sidik-Jonkman (Sidik & Jonkman 2005)",
+    "HE": "Hedges (unweighted method of moments; Hedges & Olkin 1985)",
+    "HS": "Hunter-Schmidt (Hunter & Schmidt 2004)",
+    "FE": "common (fixed) effect, inverse-variance weights",
+    "EE": "equal (common) effect, inverse-variance weights",
+}
+
+# Convergence settings (metafor's Fisher scoring uses threshold 1e-5 by default; we iterate
+# to 1e-10 so that the answer does not depend on where the iteration stopped).
+THRESHOLD = 1e-10
+MAXITER = 100
+
+
+@dataclass(frozen=True)
+class Tau2Estimate:
+    """tau² and how it was obtained."""
+
+    tau2: float
+    method: str
+    iterations: int = 0
+    converged: bool = True
+    truncated: bool = False  # raw estimate was negative and was set to 0
+    raw: float = float("nan")  # the untruncated value, where the estimator has one
+    notes: tuple[str, ...] = ()
+
+
+def residual_projection(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Return ``P = W - W X (X'WX)^-1 X'W`` for weights ``w`` (Viechtbauer 2005, eq. 9)."""
+    W = np.diag(w)
+    WX = w[:, None] * X
+    XtWX = X.T @ WX
+    return W - WX @ np.linalg.solve(XtWX, WX.T)
+
+
+def generalized_q(tau2: float, yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
+    """Generalized Q statistic ``y' P(tau²) y`` with weights ``1/(v_i + tau²)``.
+
+    At ``tau2 = 0`` this is Cochran's Q (the QE test of residual heterogeneity).
+    """
+    P = residual_projection(X, 1.0 / (vi + tau2))
+    return float(yi @ P @ yi)
+
+
+def _log_likelihood(tau2: float, yi, vi, X, reml: bool) -> float:
+    w = 1.0 / (vi + tau2)
+    WX = w[:, None] * X
+    XtWX = X.T @ WX
+    beta = np.linalg.solve(XtWX, WX.T @ yi)
+    rss = float(np.sum(w * (yi - X @ beta) ** 2))
+    k, p = X.shape
+    if reml:
+        logdet = np.linalg.slogdet(XtWX)[1]
+        return -0.5 * (k - p) * np.log(2 * np.pi) - 0.5 * np.sum(np.log(vi + tau2)) - 0.5 * logdet - 0.5 * rss
+    return -0.5 * k * np.log(2 * np.pi) - 0.5 * np.sum(np.log(vi + tau2)) - 0.5 * rss
+
+
+def _fisher_scoring(yi, vi, X, method: str, start: float) -> Tau2Estimate:
+    """ML / REML / EB by Fisher scoring with step halving (Viechtbauer 2005, eqs. 10-12).
+
+    Update ``tau² <- tau² + adj``; if the step would make tau² negative it is halved until it
+    does not. Stops when ``|change| <= 1e-10`` or after 100 iterations.
+    """
+    k, p = X.shape
+    tau2 = max(0.0, start)
+    change = THRESHOLD + 1
+    it = 0
+    converged = True
+    while change > THRESHOLD:
+        it += 1
+        old = tau2
+        w = 1.0 / (vi + tau2)
+        P = residual_projection(X, w)
+        Py = P @ yi
+        if method == "ML":
+            adj = (Py @ Py - w.sum()) / np.sum(w**2)
+        elif method == "REML":
+            PP = P @ P
+            adj = (Py @ Py - np.trace(P)) / np.trace(PP)
+        else:  # EB
+            adj = (yi @ Py * k / (k - p) - k) / w.sum()
+        if not np.isfinite(adj):
+            adj = 0.0
+        while tau2 + adj < 0:
+            adj /= 2
+        tau2 = tau2 + adj
+        change = abs(old - tau2)
+        if it > MAXITER:
+            converged = False
+            break
+    notes = [f"tau² by {method} Fisher scoring: {'converged' if converged else 'did NOT converge'} after {it} iterations (threshold 1e-10, step halving at 0)."]
+    if converged and method in ("ML", "REML") and tau2 > THRESHOLD:
+        # metafor's check that the fit at tau²=0 is not better (a local maximum elsewhere).
+        ll0 = _log_likelihood(0.0, yi, vi, X, reml=method == "REML")
+        ll = _log_likelihood(tau2, yi, vi, X, reml=method == "REML")
+        if ll0 - ll > 1e-8:
+            notes.append(
+                "Fisher scoring may have stopped at a local maximum; the likelihood at tau² = 0 "
+                "is higher, so tau² was set to 0 (as metafor does). Check the profile likelihood."
+            )
+            tau2 = 0.0
+    return Tau2Estimate(max(0.0, tau2), method, it, converged, notes=tuple(notes))
+
+
+def _q_root(yi, vi, X, target: float, upper: float | None = None) -> tuple[float, bool]:
+    """Smallest tau² >= 0 with ``generalized_q(tau²) = target`` (Q decreases in tau²).
+
+    Returns ``(root, at_zero)``; ``at_zero`` is True when ``Q(0) <= target`` (no positive root).
+    """
+    f = lambda t: generalized_q(t, yi, vi, X) - target  # noqa: E731
+    if f(0.0) <= 0:
+        return 0.0, True
+    hi = upper if upper is not None else max(100.0, 10 * _mad(yi) ** 2)
+    n = 0
+    while f(hi) > 0:
+        hi *= 10
+        n += 1
+        if n > 30:
+            raise FloatingPointError("generalized Q does not reach its target for any tau²")
+    root = optimize.brentq(f, 0.0, hi, xtol=1e-14, rtol=1e-14, maxiter=1000)
+    return float(root), False
+
+
+def _mad(y: np.ndarray) -> float:
+    """Median absolute deviation with the normal consistency constant 1.4826 (R's mad)."""
+    return float(1.4826 * np.median(np.abs(y - np.median(y))))
+
+
+def estimate_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, method: str) -> Tau2Estimate:
+    """Estimate tau² by ``method`` for the model ``y = X beta + u + e``.
+
+    Parameters
+    ----------
+    yi, vi : effect sizes and sampling variances (length k)
+    X : design matrix, k x p, full column rank
+    method : one of ``TAU2_METHODS``, or "FE"/"EE" (returns 0)
+
+    Returns
+    -------
+    Tau2Estimate
+        Negative moment estimates are truncated at 0 (``truncated=True`` and ``raw`` keep the
+        untruncated value). Formulas (Viechtbauer 2005; metafor ``rma.uni``):
+
+        - DL: ``(Q - (k-p)) / tr(P)`` with ``w = 1/v``
+        - HE: ``(y'(I-H)y - tr((I-H)V)) / (k-p)``, ``H = X(X'X)^-1 X'``
+        - HS: ``(Q - k) / sum(w)`` with ``w = 1/v``
+        - SJ: ``tau0² y'P(tau0²)y / (k-p)`` with ``tau0² = var(y)(k-1)/k``
+        - PM: root of ``Q(tau²) = k-p``; EB: Fisher-type iteration to the same root
+        - ML, REML: Fisher scoring on the (restricted) likelihood
+    """
+    k, p = X.shape
+    yi = np.asarray(yi, float)
+    vi = np.asarray(vi, float)
+    if method in COMMON_EFFECT_METHODS:
+        return Tau2Estimate(0.0, method, notes=("common-effect model: tau² fixed at 0 by assumption.",))
+    if method in ("DL", "HS"):
+        w = 1.0 / vi
+        P = residual_projection(X, w)
+        q = float(yi @ P @ yi)
+        if method == "DL":
+            raw = (q - (k - p)) / np.trace(P)
+        else:
+            raw = (q - k) / w.sum()
+        return _truncated(raw, method)
+    if method in ("HE", "ML", "REML", "EB"):
+        H = X @ np.linalg.solve(X.T @ X, X.T)
+        R = np.eye(k) - H
+        raw = (float(yi @ R @ yi) - float(np.sum(np.diag(R) * vi))) / (k - p)
+        if method == "HE":
+            return _truncated(raw, method)
+        return _fisher_scoring(yi, vi, X, method, start=raw)
+    if method == "SJ":
+        tau0 = float(np.var(yi))  # var(y) * (k-1)/k
+        P = residual_projection(X, 1.0 / (vi + tau0))
+        tau2 = tau0 * float(yi @ P @ yi) / (k - p)
+        return Tau2Estimate(max(0.0, tau2), method, raw=tau2, notes=(f"SJ starting value tau0² = var(yi)(k-1)/k = {tau0:.6g}.",))
+    if method == "PM":
+        root, at_zero = _q_root(yi, vi, X, k - p)
+        note = (
+            "PM: generalized Q at tau² = 0 is below its expectation k-p, so tau² = 0."
+            if at_zero
+            else "PM: tau² is the root of generalized Q(tau²) = k-p (Brent's method, tol 1e-14)."
+        )
+        return Tau2Estimate(root, method, truncated=at_zero, notes=(note,))
+    raise ValueError(f"unknown tau² method {method!r}")
+
+
+def _truncated(raw: float, method: str) -> Tau2Estimate:
+    raw = float(raw)
+    if raw < 0:
+        note = f"{method}: the moment estimate of tau² was negative ({raw:.4g}) and is truncated at 0."
+        if method == "DL":
+            note = (
+                f"DL: Q < k-p, so the moment estimate of tau² is negative ({raw:.4g}); "
+                "it is truncated at 0 (DerSimonian & Laird 1986)."
+            )
+        return Tau2Estimate(0.0, method, truncated=True, raw=raw, notes=(note,))
+    return Tau2Estimate(raw, method, raw=raw)

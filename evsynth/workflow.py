@@ -1,0 +1,236 @@
+"""The main job: read -> extract -> curate -> check -> pool -> figures -> report.
+
+``evsynth.run()`` (and ``evsynth run``) writes into one folder:
+``evidence.csv``, ``studies.csv``, ``findings.csv``, ``pooled.csv``, ``figures/`` (a forest plot
+per question as PDF and PNG, and a summary figure), ``report.md`` and ``report.html``.
+Running it twice on the same inputs gives identical files (stable ordering, no timestamps in
+outputs, fixed figure metadata).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evsynth._display import FrameDisplay
+from evsynth._io import atomic_write_csv, atomic_write_text
+from evsynth.synthesis import Synthesis, SynthesisOptions, describe_row, synthesize
+
+QUESTION_TEXT = (
+    "Across the included papers, do glucocorticoids (steroids) or tocilizumab given for CRS/ICANS "
+    "after CAR-T therapy change complete response (CR), overall survival (OS) and progression-free "
+    "survival (PFS)?"
+)
+
+
+def _progress(msg: str, enabled: bool) -> None:
+    if enabled:
+        print(f"[evsynth] {msg}", file=sys.stderr, flush=True)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def default_curation(paths: list[Path]) -> Path | None:
+    """The curation file that belongs to these papers, if one does.
+
+    Looks at ``./extracted/curation.yaml`` (a checkout of the project) and the copy bundled with
+    the package; a file belongs to the papers when the sha256 of every paper it names matches a
+    paper being run (see :mod:`evsynth.curation`).
+    """
+    from evsynth.curation import curation_belongs_to
+
+    candidates = [Path.cwd() / "extracted" / "curation.yaml", Path(__file__).parent / "data" / "curation.yaml"]
+    for c in candidates:
+        if c.is_file() and curation_belongs_to(c, paths):
+            return c
+    return None
+
+
+@dataclass(frozen=True)
+class RunResult(FrameDisplay):
+    """What ``evsynth.run`` produced: the tables, the synthesis and where the files are."""
+
+    out: Path
+    evidence: pd.DataFrame = field(repr=False)
+    studies: pd.DataFrame = field(repr=False)
+    findings: pd.DataFrame = field(repr=False)
+    synthesis: Synthesis = field(repr=False)
+    files: tuple[Path, ...] = ()
+    curation: Path | None = None
+
+    _display_title = "evsynth run"
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.synthesis.pooled.copy()
+
+
+def run(
+    paths: list[str | Path] | None = None,
+    out: str | Path = "evsynth-out",
+    *,
+    curation: str | Path | None | bool = True,
+    options: SynthesisOptions | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """Run the whole synthesis and write every output into ``out``.
+
+    Parameters
+    ----------
+    paths : papers (files or folders); None for the bundled papers.
+    out : output folder (created if needed).
+    curation : a curation file; True (default) to use the one that belongs to these papers if
+        there is one; False/None for none.
+    options : analysis choices (see :class:`evsynth.synthesis.SynthesisOptions`).
+    progress : print progress to stderr.
+    """
+    from evsynth.checks import check_documents
+    from evsynth.corpus import bundled_papers
+    from evsynth.evidence import extract_documents
+    from evsynth.reader import read_many
+
+    out = Path(out)
+    paths = [Path(p) for p in paths] if paths else bundled_papers()
+    files = _expand(paths)
+    options = options or SynthesisOptions()
+
+    cur: Path | None
+    if curation is True:
+        cur = default_curation(files)
+    elif curation in (False, None):
+        cur = None
+    else:
+        cur = Path(curation)
+
+    _progress(f"reading {len(files)} file(s)", progress)
+    docs, failures = read_many(files)
+    _progress("extracting results" + (f" (curation: {cur})" if cur else " (no curation file)"), progress)
+    table = extract_documents(docs, failures=failures, curation=cur)
+    evidence, studies = table.evidence, table.studies
+    _progress("checking consistency", progress)
+    findings = check_documents(docs, evidence=table)
+    _progress("pooling", progress)
+    synth = synthesize(evidence, studies, options)
+    pooled = synth.pooled
+
+    written: list[Path] = []
+    out.mkdir(parents=True, exist_ok=True)
+    written.append(atomic_write_csv(evidence, out / "evidence.csv"))
+    written.append(atomic_write_csv(studies, out / "studies.csv"))
+    written.append(atomic_write_csv(findings, out / "findings.csv"))
+    written.append(atomic_write_csv(pooled, out / "pooled.csv"))
+    if table.failures is not None and len(table.failures):
+        written.append(atomic_write_csv(table.failures, out / "failures.csv"))
+
+    _progress("drawing figures", progress)
+    figures = _figures(synth, out / "figures")
+    written.extend(p for pair in figures.values() for p in pair)
+
+    from evsynth.report import ReportInputs, report_html, report_markdown
+
+    inputs = pd.DataFrame({"file": [p.name for p in files], "sha256": [_sha256(p) for p in files]})
+    reproduce = [
+        "pip install evsynth   # or: pip install . in a checkout",
+        "evsynth run " + (" ".join(str(p) for p in paths) if paths != bundled_papers() else "") + f" --out {out.name}",
+    ]
+    if cur:
+        reproduce.append(f"# curation applied: {cur.name} (sha256 {_sha256(cur)[:16]}…)")
+    inp = ReportInputs(
+        title="evsynth: steroids and tocilizumab after CAR-T therapy — evidence synthesis",
+        question=QUESTION_TEXT,
+        studies=studies,
+        evidence=evidence,
+        pooled=pooled,
+        findings=findings,
+        choices=options.describe() + ([f"Curation file applied: {cur.name}."] if cur else ["No curation file applied."]),
+        figures={cap: png for cap, (png, _pdf) in figures.items()},
+        failures=table.failures,
+        reproduce=reproduce,
+        inputs=inputs,
+    )
+    links = {cap: str(png.relative_to(out)) for cap, (png, _pdf) in figures.items()}
+    written.append(atomic_write_text(out / "report.md", report_markdown(inp, links)))
+    written.append(atomic_write_text(out / "report.html", report_html(inp)))
+    _progress(f"done: outputs in {out.resolve()}", progress)
+    return RunResult(out, evidence, studies, findings, synth, tuple(written), cur)
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in (".txt", ".md", ".pdf")))
+        else:
+            files.append(p)
+    return files
+
+
+def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
+    """Draw a forest plot per question and the summary figure; return caption -> (png, pdf)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from evsynth.plots import forest_plot, save_figure
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict[str, tuple[Path, Path]] = {}
+    pooled = synth.pooled
+    for q in synth.questions:
+        res = synth.results.get((q.slug, "primary"))
+        rows = pooled[(pooled["question"] == q.name) & (pooled["role"] == "primary")]
+        if res is None or rows.empty:
+            continue
+        unpoolable = _unpoolable_rows(q.rows, rows.iloc[0])
+        fig = forest_plot(
+            res,
+            unpoolable=unpoolable if len(unpoolable) else None,
+            title=f"{q.intervention.capitalize()} and {q.outcome}",
+            favours=(f"Favours {q.intervention}", "Favours no " + q.intervention) if q.outcome != "CR" else ("Favours no " + q.intervention, f"Favours {q.intervention}"),
+        )
+        png = save_figure(fig, folder / f"forest_{q.slug}.png")
+        pdf = save_figure(fig, folder / f"forest_{q.slug}.pdf")
+        plt.close(fig)
+        out[f"Forest plot: {q.name} (primary analysis)"] = (Path(png), Path(pdf))
+
+    summary = _summary_table(pooled)
+    if len(summary):
+        fig = forest_plot(summary, title="All questions: primary and Bayesian analyses", columns=("estimate_ci",))
+        png = save_figure(fig, folder / "summary.png")
+        pdf = save_figure(fig, folder / "summary.pdf")
+        plt.close(fig)
+        out["Summary of all questions (ratio scale; single-study rows are not pooled)"] = (Path(png), Path(pdf))
+    return out
+
+
+def _unpoolable_rows(rows: pd.DataFrame, primary: pd.Series) -> pd.DataFrame:
+    used = set(str(primary.get("row_ids") or "").split("; "))
+    rest = rows[~rows["row_id"].astype(str).isin(used)]
+    return pd.DataFrame(
+        {
+            "label": rest["study_id"] + " (" + rest["report"].str.slice(0, 3) + ")",
+            "reported": [describe_row(r) for _, r in rest.iterrows()],
+            "reason": [
+                "p-value only" if r["measure"] == "p_only" else "not the selected estimate for this study"
+                for _, r in rest.iterrows()
+            ],
+        }
+    )
+
+
+def _summary_table(pooled: pd.DataFrame) -> pd.DataFrame:
+    keep = pooled[pooled["role"].isin(["primary", "bayesian"]) & pooled["estimate"].notna()]
+    return pd.DataFrame(
+        {
+            "label": keep["question"] + " — " + keep["analysis"] + " (k=" + keep["k"].astype(int).astype(str) + ")",
+            "estimate": keep["estimate"],
+            "ci_lower": keep["ci_lower"],
+            "ci_upper": keep["ci_upper"],
+        }
+    ).reset_index(drop=True)
