@@ -83,6 +83,8 @@ class ForestStyle:
     estimate_header: str = "{measure} [{level}% CI]"
     weight_header: str = "Weight"
     events_header: str = "Events/Total"
+    arm_names: tuple[str, str] = ("Treatment", "Control")
+    n_header: str = "N"
     pooled_label: str = "Random-effects model"
     fixed_label: str = "Fixed-effect model"
     bayes_label: str = "Bayesian model (posterior median, {level}% CrI)"

@@ -144,6 +144,9 @@ out$gosh <- list(
 res13 <- rma(yi, vi, data = dat, method = "REML")
 out$gosh$reml_all13 <- gosh_fields(gosh(res13, progbar = FALSE),
                                    "gosh(rma(yi, vi, data=dat))  # all 8191 subsets")
+# membership of the 8191 subsets follows the same rule as the k = 6 case (checked there):
+# expand.grid order, then a stable sort by subset size; dropped to keep the JSON small
+out$gosh$reml_all13$incl <- NULL
 
 # ---- subgroups by allocation ----------------------------------------------------------
 groups <- c("random", "alternate", "systematic")
