@@ -23,9 +23,85 @@ __all__ = [
 
 # Each stage adds its exports below, one block per module (keep blocks in pipeline order).
 # --- reader ---
+from evsynth.reader import ReadFailure, read, read_many, read_string  # noqa: E402
+
+__all__ += ["read", "read_string", "read_many", "ReadFailure"]
 # --- extract ---
+import importlib as _importlib  # noqa: E402
+
+# load the extractors package before binding the name `extract` to the function below
+_importlib.import_module("evsynth.extract")
+from evsynth.curation import apply_curation, load_curation  # noqa: E402
+from evsynth.evidence import EvidenceTable, extract, verify  # noqa: E402
+
+__all__ += ["extract", "EvidenceTable", "load_curation", "apply_curation", "verify"]
 # --- effects ---
+from evsynth.effects import (  # noqa: E402
+    EffectSize,
+    EffectSizes,
+    NotEstimable,
+    effect_sizes,
+    escalc,
+    log_hr_from_logrank,
+    log_ratio_from_ci,
+    log_ratio_from_p,
+    survival_rate_effect,
+)
+
+__all__ += [
+    "effect_sizes",
+    "escalc",
+    "log_ratio_from_ci",
+    "log_ratio_from_p",
+    "log_hr_from_logrank",
+    "survival_rate_effect",
+    "EffectSize",
+    "EffectSizes",
+    "NotEstimable",
+]
 # --- pooling ---
+from evsynth.pooling import (  # noqa: E402
+    MetaAnalysis,
+    MetaRegression,
+    mantel_haenszel,
+    meta_analysis,
+    meta_regression,
+    peto,
+)
+
+__all__ += [
+    "meta_analysis",
+    "meta_regression",
+    "MetaAnalysis",
+    "MetaRegression",
+    "mantel_haenszel",
+    "peto",
+]
+from evsynth.pooling.bayes import BayesianMetaAnalysis, bayesian_meta_analysis  # noqa: E402
+from evsynth.pooling.bias import EggerTest, TrimAndFill, egger_test, trim_and_fill  # noqa: E402
+from evsynth.pooling.gosh import gosh  # noqa: E402
+from evsynth.pooling.influence import cumulative, leave_one_out  # noqa: E402
+from evsynth.pooling.permutation import PermutationTest, permutation_test  # noqa: E402
+from evsynth.pooling.subgroup import SubgroupAnalysis, subgroup_analysis  # noqa: E402
+
+__all__ += [
+    "bayesian_meta_analysis",
+    "BayesianMetaAnalysis",
+    "subgroup_analysis",
+    "SubgroupAnalysis",
+    "leave_one_out",
+    "cumulative",
+    "egger_test",
+    "EggerTest",
+    "trim_and_fill",
+    "TrimAndFill",
+    "permutation_test",
+    "PermutationTest",
+    "gosh",
+]
 # --- plots ---
 # --- checks ---
+from evsynth.checks import Finding, check, check_documents  # noqa: E402
+
+__all__ += ["check", "check_documents", "Finding"]
 # --- workflow ---

@@ -135,6 +135,17 @@ spaces = _sub("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]", " ")
 dashes = _table({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-", "\ufe63": "-", "\uff0d": "-"})
 em_dash_ranges = _sub(r"(?<=\d)(\s?)[\u2014\u2015](\s?)(?=\d)", "-")
 
+#: A minus sign (U+2212) set apart from its number ("95% CI − 1.69 to 2.17", common in PDFs)
+#: is attached to it: "-1.69". Only after a space, "(", "=", "[" or ",", so "a − b" between two
+#: numbers (a subtraction or a range) is left to the dash rule.
+detached_minus = _sub(r"(?:(?<=[\s(=\[,;:])|^)\u2212[ \u00a0\u2009\u202f](?=\d)(?<![\d.] \u2212 )", "-", re.MULTILINE)
+
+#: Full-width punctuation (common in papers typeset in East Asia) becomes ASCII:
+#: "1.15（1.04-1.29）" -> "1.15(1.04-1.29)".
+fullwidth_punctuation = _table(
+    {"（": "(", "）": ")", "［": "[", "］": "]", "，": ",", "：": ":", "；": ";", "％": "%", "＝": "=", "＜": "<", "＞": ">", "＋": "+"}
+)
+
 #: One canonical form of the comparison signs: "≦", "⩽" -> "≤"; "≧", "⩾" -> "≥".
 comparison_signs = _table({"\u2266": "\u2264", "\u2a7d": "\u2264", "\u2267": "\u2265", "\u2a7e": "\u2265"})
 
@@ -252,6 +263,8 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("latex_math", latex_math),
     ("latex_commands", latex_commands),
     ("latex_braces", latex_braces),
+    ("fullwidth_punctuation", fullwidth_punctuation),
+    ("detached_minus", detached_minus),
     ("dashes", dashes),
     ("em_dash_ranges", em_dash_ranges),
     ("comparison_signs", comparison_signs),

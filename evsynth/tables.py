@@ -184,6 +184,7 @@ def build_table(
     warnings: list[str] = []
     rows = [list(r) for r in rows if any(c.text for c in r)]
     if not rows:
+        warnings.append(f"{label or 'table'}: caption found but no body cells could be read")
         return Table(label, caption, (), start, end, section, footnote), warnings
     width = max(len(r) for r in rows)
     texts = [[c.text for c in r] for r in rows]

@@ -18,3 +18,28 @@ METAFOR_ITERATIVE_RTOL = 1e-4
 
 # Numerical integration (Bayesian posterior on a grid vs an independent computation).
 BAYES_RTOL = 1e-3
+
+# Absolute tolerance for tau² (and 1e2 x this for I² in percent) when the REML/ML maximum is
+# on the boundary tau² = 0: Fisher scoring approaches 0 by step halving, so both programs stop
+# at a tiny positive value (~1e-11 to 1e-13) whose relative difference is meaningless.
+TAU2_BOUNDARY_ATOL = 1e-8
+
+# Peer libraries whose tau² comes from a general-purpose optimizer with its default tolerance
+# (pymare's ML/REML use scipy.optimize.minimize): they agree with metafor/evsynth to ~3e-7.
+PEER_OPTIMIZER_RTOL = 1e-5
+
+# Absolute tolerance for closed-form values that are exactly 0 in one program and rounding noise
+# (~1e-16) in the other (e.g. a log ratio of 1, I² = 0): a relative tolerance cannot apply at 0.
+ZERO_ATOL = 1e-14
+
+# Six-digit value quoted in a docstring's hand calculation (e.g. log HR -0.708749).
+QUOTED_6DP_ATOL = 1e-6
+
+# Image comparison of figures (matplotlib.testing.compare.compare_images, RMS of 0-255 pixel
+# differences): baselines are rendered with the same bundled DejaVu Sans and fixed rcParams, so
+# a small RMS allows only anti-aliasing differences between FreeType builds, not moved text.
+IMAGE_RMS_TOL = 2.0
+
+# p-values of REML fits compared with metafor's default fits, which stop Fisher scoring at
+# |change in tau²| <= 1e-5: small p-values amplify that stopping error (seen: 2.5e-4 relative).
+METAFOR_DEFAULT_REML_PVALUE_RTOL = 1e-3

@@ -30,7 +30,9 @@ ASYMMETRY_NOTE_THRESHOLD = 0.10
 
 def _check_measure(measure: str) -> str:
     if measure not in RATIO_MEASURES:
-        raise EffectSizeError(f"measure={measure!r} is not a ratio measure; use 'HR', 'OR' or 'RR'.")
+        raise EffectSizeError(
+            f"measure={measure!r} is not a ratio measure; use 'HR', 'OR' or 'RR'."
+        )
     return measure
 
 
@@ -217,17 +219,13 @@ def log_hr_from_logrank(
     method = "log-rank p-value with event counts (Parmar 1998 / Tierney 2007 approximation)"
     missing = []
     if direction is None and pv < 1.0:
-        missing.append(
-            "the sign is unknown: the paper does not say which arm had the lower hazard"
-        )
+        missing.append("the sign is unknown: the paper does not say which arm had the lower hazard")
     elif direction not in (None, "lower", "higher"):
         raise EffectSizeError(f"direction={direction!r} must be 'lower', 'higher' or None.")
     if v.is_missing(events):
         missing.append("without event counts the log-rank variance V cannot be obtained")
     if missing:
-        return NotEstimable(
-            "p-value only: " + "; ".join(missing), measure="HR", method=method
-        )
+        return NotEstimable("p-value only: " + "; ".join(missing), measure="HR", method=method)
     if op in (">", ">="):
         return NotEstimable(
             f"p {op} {pv:g} is a lower bound on p: |log HR| is not determined", "HR", method
@@ -262,4 +260,6 @@ def log_hr_from_logrank(
     z = float(stats.norm.isf(pv / 2.0))
     sign = -1.0 if direction == "lower" else 1.0
     yi = sign * z / math.sqrt(variance)
-    return EffectSize(yi=yi + 0.0, vi=1.0 / variance, measure="HR", method=method, notes=tuple(notes))
+    return EffectSize(
+        yi=yi + 0.0, vi=1.0 / variance, measure="HR", method=method, notes=tuple(notes)
+    )

@@ -61,7 +61,7 @@ OUTCOME_TERMS: list[tuple[str, str]] = [
     ("ORR", r"overall\s{1,3}response(?:\s{1,3}rates?)?|objective\s{1,3}response|(?-i:ORR)"),
     (
         "CR",
-        r"complete[\s-]{1,3}(?:response|remission)s?|(?-i:CRR|CR)s?"
+        r"complete[\s-]{1,3}(?:response|remission)s?|(?-i:CRR|CRs|CR)"
         r"|remission\s{1,3}rates?",
     ),
     ("RESPONSE", r"(?:\d{1,3}-day\s{1,3})?response\s{1,3}rates?|(?:\d{1,3}-day\s{1,3})response"),

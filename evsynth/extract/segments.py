@@ -42,10 +42,17 @@ class Sentence:
     text: str
 
 
-def _table_mask(doc: Document) -> list[tuple[int, int]]:
+def parsed_table_spans(doc: Document) -> list[tuple[int, int]]:
+    """Normalized spans of the tables the reader cut into cells."""
+    return _table_mask(doc, only_with_cells=True)
+
+
+def _table_mask(doc: Document, only_with_cells: bool = False) -> list[tuple[int, int]]:
     spans = []
     offs = np.asarray(doc.offsets)
     for t in doc.tables:
+        if only_with_cells and not t.cells:
+            continue
         s = int(np.searchsorted(offs, t.start, side="left"))
         e = int(np.searchsorted(offs, t.end, side="left"))
         if e > s:
@@ -69,8 +76,8 @@ def looks_like_citation(text: str) -> bool:
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
-    """Paragraph spans: blank lines separate paragraphs; a line with a tab (a table row) or a
-    short line without final punctuation (a heading) stands alone; other line breaks join."""
+    """Paragraph spans: blank lines separate paragraphs; a line with a tab (a table row)
+    stands alone; other line breaks join lines of one paragraph."""
     spans: list[tuple[int, int]] = []
     start = None
     pos = 0
@@ -85,8 +92,7 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
             if start is not None:
                 spans.append((start, pos))
                 start = None
-        elif "\t" in line or (len(stripped) < 80 and not re.search(r"[.,;:)\]%]$", stripped)
-                               and not re.match(r"[a-z(]", stripped)):
+        elif "\t" in line:
             if start is not None:
                 spans.append((start, pos))
                 start = None
@@ -97,7 +103,20 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
         pos = nl + 1
     if start is not None:
         spans.append((start, n))
-    return spans
+    # a page break inside a sentence: "... yield similar CR\n\nand MRD-negative CR rates (p = ...)"
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if (
+            merged
+            and text[a : a + 1].islower()
+            and "\t" not in text[a:b]
+            and "\t" not in text[merged[-1][0] : merged[-1][1]]
+            and not re.search(r"[.!?:]\s*$", text[merged[-1][0] : merged[-1][1]])
+        ):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def sentences_of(doc: Document) -> list[Sentence]:

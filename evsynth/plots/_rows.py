@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -159,7 +160,19 @@ def _pair(value: Any) -> tuple[float, float]:
 
 
 def is_meta_result(obj: Any) -> bool:
-    return all(hasattr(obj, a) for a in ("estimate", "ci", "yi", "vi"))
+    return all(hasattr(obj, a) for a in ("yi", "vi")) and (
+        hasattr(obj, "estimate") or hasattr(obj, "mu_median")
+    )
+
+
+def pooled_values(result: Any) -> tuple[float, float, float]:
+    """(estimate, ci_lower, ci_upper) of a result: the posterior median and credible interval
+    for a Bayesian result, the estimate and confidence interval otherwise."""
+    if hasattr(result, "mu_median"):
+        lo, hi = _pair(result.mu_ci)
+        return float(result.mu_median), lo, hi
+    lo, hi = _pair(result.ci)
+    return float(result.estimate), lo, hi
 
 
 def is_subgroup_result(obj: Any) -> bool:
@@ -229,17 +242,24 @@ def _study_table(result: Any) -> pd.DataFrame:
     if hasattr(result, "study_frame"):
         frame = result.study_frame()
     if frame is None:
-        raise PlotError(
-            f"{type(result).__name__} has no study_frame(); pass a MetaAnalysis or a table with "
-            "label, estimate, ci_lower, ci_upper."
+        # results without study_frame() (e.g. Bayesian): each study's normal-theory CI,
+        # yi ± z·sqrt(vi), as metafor's forest() draws it; no weights (equal squares)
+        z = NormalDist().inv_cdf(0.5 + float(_get(result, "level", 0.95) or 0.95) / 2)
+        yi = np.asarray(result.yi, float)
+        sei = np.sqrt(np.asarray(result.vi, float))
+        labels = _get(result, "labels") or [f"Study {i + 1}" for i in range(len(yi))]
+        frame = pd.DataFrame(
+            {"label": list(labels), "yi": yi, "ci_lower": yi - z * sei, "ci_upper": yi + z * sei}
         )
     frame = frame.reset_index(drop=frame.index.name is None or "label" in frame.columns)
     out = pd.DataFrame()
     out["label"] = frame["label"].astype(str) if "label" in frame else frame.iloc[:, 0].astype(str)
     out["yi"] = frame["yi"].astype(float).to_numpy()
-    if "ci_lower" in frame and "ci_upper" in frame:
-        out["ci_lower"] = frame["ci_lower"].astype(float).to_numpy()
-        out["ci_upper"] = frame["ci_upper"].astype(float).to_numpy()
+    lower = next((c for c in frame.columns if str(c).startswith("ci_lower")), None)
+    upper = next((c for c in frame.columns if str(c).startswith("ci_upper")), None)
+    if lower is not None and upper is not None:
+        out["ci_lower"] = frame[lower].astype(float).to_numpy()
+        out["ci_upper"] = frame[upper].astype(float).to_numpy()
     elif "ci" in frame:
         pairs = [_pair(v) for v in frame["ci"]]
         out["ci_lower"] = [p[0] for p in pairs]
@@ -414,15 +434,15 @@ def _pooled_rows(
     weight_text: str = "100.0%",
     indent: int = 0,
 ) -> list[ForestRow]:
-    est = float(result.estimate)
-    lo, hi = _pair(result.ci)
+    est, lo, hi = pooled_values(result)
     k = _get(result, "k")
     cells = {"estimate_ci": fmt_estimate_ci(est, lo, hi, measure, style), "weight": weight_text}
     if k is not None:
         cells["k"] = str(k)
     rows = [ForestRow("pooled", label, est, lo, hi, cells=cells, emphasis=emphasis, indent=indent)]
     pi_lo, pi_hi = _pair(_get(result, "pi"))
-    if style.show_pi and np.isfinite(pi_lo) and np.isfinite(pi_hi) and (k is None or k > 1):
+    show = style.show_pi and (emphasis != "subgroup" or style.subgroup_pi)
+    if show and np.isfinite(pi_lo) and np.isfinite(pi_hi) and (k is None or k > 1):
         rows.append(
             ForestRow(
                 "pi",
@@ -441,26 +461,53 @@ def _pooled_rows(
 def _footer_for(result: Any, style: ForestStyle) -> list[str]:
     lines = []
     if is_bayes_result(result):
-        tau = _get(result, "tau")
-        txt = "Bayesian random-effects model: posterior median and credible interval"
-        if tau is not None and np.isfinite(tau):
-            txt += f"; \u03c4 (posterior median) = {fmt_number(tau, style, 3)}"
-        lines.append(txt)
+        lines.append(_bayes_description(result, style))
         return lines
-    if style.show_heterogeneity:
-        k = _get(result, "k")
+    k = _get(result, "k")
+    single = k is not None and k < 2
+    if style.show_heterogeneity and not single:
         het = heterogeneity_text(result, style)
-        if k is not None and k < 2:
-            het = "Heterogeneity: not estimable (k = 1)"
         if het:
             lines.append(het)
     test = overall_test_text(result, style)
     if test:
+        if single:
+            test = test.replace("Test for overall effect", "Test of the single study's effect")
         lines.append(test)
-    pim = _get(result, "pi_method")
-    if style.show_pi and pim and np.isfinite(_pair(_get(result, "pi"))[0]):
-        lines.append(f"Prediction interval: {pim}")
+    if style.show_pi and not single and np.isfinite(_pair(_get(result, "pi"))[0]):
+        lines.append(_pi_description(result))
     return lines
+
+
+def _bayes_description(result: Any, style: ForestStyle) -> str:
+    """'Bayesian random effects: posterior median [95% CrI]; τ ~ half-normal(0.5), μ flat; ...'."""
+    txt = "Bayesian random effects: posterior median and credible interval"
+    prior = _get(result, "tau_prior")
+    if prior:
+        scale = _get(result, "tau_scale")
+        fam = str(prior).replace("half", "half-")
+        txt += f"; prior \u03c4 ~ {fam}({scale:g})" if scale is not None else f"; prior \u03c4 ~ {fam}"
+        sd = _get(result, "mu_prior_sd")
+        txt += ", \u03bc flat" if sd is None else f", \u03bc ~ N({_get(result, 'mu_prior_mean', 0):g}, {sd:g}\u00b2)"
+    tau = _first(result, ("tau_median", "tau"))
+    if tau is not None and np.isfinite(tau):
+        txt += f"; \u03c4 = {fmt_number(tau, style)}"
+        tci = _pair(_get(result, "tau_ci"))
+        if np.isfinite(tci[0]):
+            txt += f" [{fmt_number(tci[0], style)}, {fmt_number(tci[1], style)}]"
+    p0 = _get(result, "prob_mu_below_zero")
+    if p0 is not None and np.isfinite(p0):
+        txt += f"; P(\u03bc < 0) = {p0:.3f}" if p0 < 0.9995 else "; P(\u03bc < 0) > 0.999"
+    return txt
+
+
+def _pi_description(result: Any) -> str:
+    """How the prediction interval was computed, from the result's own note when it has one."""
+    for note in _get(result, "notes", ()) or ():
+        if str(note).startswith("Prediction interval"):
+            return str(note).rstrip(".")
+    pim = _get(result, "pi_method")
+    return f"Prediction interval: {pim}" if pim else "Prediction interval"
 
 
 def rows_from_meta(
@@ -475,8 +522,23 @@ def rows_from_meta(
     lookup = _counts_lookup(counts if counts is not None else _data_counts(result))
     rows = _study_rows(result, style, measure, lookup)
     rows.append(ForestRow("spacer"))
+    k = _get(result, "k")
+    if k is not None and k < 2:
+        rows.append(
+            ForestRow(
+                "note",
+                "One study: nothing to pool; heterogeneity and the prediction interval are undefined.",
+            )
+        )
+        return rows, _footer_for(result, style), measure, level
     rows += _pooled_rows(
-        result, style, measure, level, _pooled_label(result, style, level), "overall"
+        result,
+        style,
+        measure,
+        level,
+        _pooled_label(result, style, level),
+        "overall",
+        weight_text="" if all(not r.cells.get("weight") for r in rows) else "100.0%",
     )
     return rows, _footer_for(result, style), measure, level
 
@@ -568,8 +630,7 @@ def rows_from_analyses(
                 f"analysis {name!r} has measure {_get(res, 'measure')!r}, the others {measure!r}; "
                 "a sensitivity panel compares one measure."
             )
-        est = float(res.estimate)
-        lo, hi = _pair(res.ci)
+        est, lo, hi = pooled_values(res)
         pi_lo, pi_hi = _pair(_get(res, "pi"))
         cells = {"estimate_ci": fmt_estimate_ci(est, lo, hi, measure, style)}
         if _get(res, "k") is not None:
@@ -580,6 +641,8 @@ def rows_from_analyses(
         if i2 is not None and np.isfinite(i2):
             cells["i2"] = f"{i2:.0f}%"
         tau2 = _get(res, "tau2")
+        if tau2 is None and _get(res, "tau_median") is not None:
+            tau2 = float(res.tau_median) ** 2  # display τ² for a posterior median τ (same scale)
         if tau2 is not None and np.isfinite(tau2):
             cells["tau2"] = fmt_number(tau2, style, 3)
         rows.append(
@@ -605,7 +668,7 @@ def rows_from_analyses(
 
 def _analysis_description(res: Any, level: float) -> str:
     if is_bayes_result(res):
-        return "Bayesian random effects, posterior median and credible interval"
+        return _bayes_description(res, ForestStyle()).replace("Bayesian random effects: ", "")
     method = str(_get(res, "method", "") or "")
     parts = []
     if method:
@@ -713,7 +776,10 @@ def rows_from_unpoolable(unpoolable: pd.DataFrame, style: ForestStyle) -> list[F
             "unpoolable= needs columns label, reported (the numbers as reported, e.g. "
             f"'p = 0.03, log-rank') and reason; it has {list(unpoolable.columns)}."
         )
-    rows = [ForestRow("spacer"), ForestRow("heading", style.unpoolable_heading)]
+    rows = [
+        ForestRow("spacer"),
+        ForestRow("heading", style.unpoolable_heading, emphasis="unpoolable"),
+    ]
     for _, rec in unpoolable.iterrows():
         rows.append(
             ForestRow(
@@ -769,5 +835,14 @@ def build_forest_data(
     if rows and rows[-1].kind == "spacer":
         rows = rows[:-1]
     cols = resolve_columns(columns, rows, m, lv, style)
+    bayes = [is_bayes_result(v) for v in (obj.values() if isinstance(obj, Mapping) else [obj])]
+    if any(bayes):
+        word = "CrI" if all(bayes) else "CI or CrI"
+        cols = tuple(
+            Column(c.key, c.header.replace("% CI", f"% {word}"), c.align)
+            if c.key == "estimate_ci"
+            else c
+            for c in cols
+        )
     label_header = style.study_header if not isinstance(obj, Mapping) else "Analysis"
     return ForestData(tuple(rows), cols, m, lv, tuple(footer), label_header)

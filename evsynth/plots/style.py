@@ -52,12 +52,13 @@ class ForestStyle:
     column_gap: float = 9.0
     margin: float = 4.0
     panel_width_mm: float = 55.0
-    min_panel_width_mm: float = 30.0
+    min_panel_width_mm: float = 25.0
+    max_label_width_mm: float = 80.0
     subgroup_indent: float = 6.0
     square_max_side: float = 8.5
     square_min_side: float = 2.5
     diamond_half_height: float = 4.2
-    pi_half_height: float = 1.6
+    pi_half_height: float = 1.0
     ci_linewidth: float = 0.8
     axis_linewidth: float = 0.6
     arrow_head_length: float = 4.0
@@ -95,6 +96,7 @@ class ForestStyle:
     digits: int = 2
     minus: str = "\u2212"
     show_pi: bool = True
+    subgroup_pi: bool = False
     show_heterogeneity: bool = True
 
     def text(self, template: str, *, measure: str = "", level: float = 0.95) -> str:
@@ -201,7 +203,6 @@ def rc_params(style: ForestStyle) -> dict[str, object]:
         "ytick.direction": "out",
         "text.hinting": "none",
         "text.hinting_factor": 1,
-        "text.kerning_factor": 0,
         "text.antialiased": True,
         "lines.antialiased": True,
         "patch.antialiased": True,

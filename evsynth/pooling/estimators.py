@@ -64,11 +64,47 @@ class Tau2Estimate:
 
 
 def residual_projection(X: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Return ``P = W - W X (X'WX)^-1 X'W`` for weights ``w`` (Viechtbauer 2005, eq. 9)."""
+    """Return ``P = W - W X (X'WX)^-1 X'W`` for weights ``w`` (Viechtbauer 2005, eq. 9).
+
+    Forms a k x k matrix; the estimators use :func:`weighted_residuals` instead (O(k p²)).
+    """
     W = np.diag(w)
     WX = w[:, None] * X
     XtWX = X.T @ WX
     return W - WX @ np.linalg.solve(XtWX, WX.T)
+
+
+@dataclass(frozen=True)
+class WeightedResiduals:
+    """The pieces of ``P = W - W X (X'WX)^-1 X'W`` the estimators need, without forming P.
+
+    ``Py = w * r`` with ``r = y - X beta_w``; ``y'Py = sum w r²``;
+    ``tr P = sum w - tr(A^-1 X'W²X)``; ``tr PP = sum w² - 2 tr(A^-1 X'W³X) + tr((A^-1 X'W²X)²)``
+    with ``A = X'WX``.
+    """
+
+    q: float
+    py: np.ndarray
+    tr_p: float
+    tr_pp: float
+
+
+def weighted_residuals(
+    X: np.ndarray, w: np.ndarray, y: np.ndarray, need_tr_pp: bool = False
+) -> WeightedResiduals:
+    """Weighted least-squares residual quantities for weights ``w`` (see :class:`WeightedResiduals`)."""
+    WX = w[:, None] * X
+    A = X.T @ WX
+    beta = np.linalg.solve(A, WX.T @ y)
+    r = y - X @ beta
+    py = w * r
+    B = np.linalg.solve(A, X.T @ (w[:, None] * WX))  # A^-1 X'W²X
+    tr_p = float(w.sum() - np.trace(B))
+    tr_pp = float("nan")
+    if need_tr_pp:
+        C = np.linalg.solve(A, X.T @ ((w**2)[:, None] * WX))  # A^-1 X'W³X
+        tr_pp = float(np.sum(w**2) - 2 * np.trace(C) + np.trace(B @ B))
+    return WeightedResiduals(float(np.sum(w * r * r)), py, tr_p, tr_pp)
 
 
 def generalized_q(tau2: float, yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
@@ -76,8 +112,11 @@ def generalized_q(tau2: float, yi: np.ndarray, vi: np.ndarray, X: np.ndarray) ->
 
     At ``tau2 = 0`` this is Cochran's Q (the QE test of residual heterogeneity).
     """
-    P = residual_projection(X, 1.0 / (vi + tau2))
-    return float(yi @ P @ yi)
+    w = 1.0 / (vi + tau2)
+    WX = w[:, None] * X
+    beta = np.linalg.solve(X.T @ WX, WX.T @ yi)
+    r = yi - X @ beta
+    return float(np.sum(w * r * r))
 
 
 def _log_likelihood(tau2: float, yi, vi, X, reml: bool) -> float:
@@ -89,12 +128,17 @@ def _log_likelihood(tau2: float, yi, vi, X, reml: bool) -> float:
     k, p = X.shape
     if reml:
         logdet = np.linalg.slogdet(XtWX)[1]
-        return -0.5 * (k - p) * np.log(2 * np.pi) - 0.5 * np.sum(np.log(vi + tau2)) - 0.5 * logdet - 0.5 * rss
+        return (
+            -0.5 * (k - p) * np.log(2 * np.pi)
+            - 0.5 * np.sum(np.log(vi + tau2))
+            - 0.5 * logdet
+            - 0.5 * rss
+        )
     return -0.5 * k * np.log(2 * np.pi) - 0.5 * np.sum(np.log(vi + tau2)) - 0.5 * rss
 
 
 def _fisher_scoring(yi, vi, X, method: str, start: float) -> Tau2Estimate:
-    """ML / REML / EB by Fisher scoring with step halving (Viechtbauer 2005, eqs. 10-12).
+    """ML / REML by Fisher scoring with step halving (Viechtbauer 2005, eqs. 10-12).
 
     Update ``tau² <- tau² + adj``; if the step would make tau² negative it is halved until it
     does not. Stops when ``|change| <= 1e-10`` or after 100 iterations.
@@ -108,15 +152,11 @@ def _fisher_scoring(yi, vi, X, method: str, start: float) -> Tau2Estimate:
         it += 1
         old = tau2
         w = 1.0 / (vi + tau2)
-        P = residual_projection(X, w)
-        Py = P @ yi
+        wr = weighted_residuals(X, w, yi, need_tr_pp=method == "REML")
         if method == "ML":
-            adj = (Py @ Py - w.sum()) / np.sum(w**2)
-        elif method == "REML":
-            PP = P @ P
-            adj = (Py @ Py - np.trace(P)) / np.trace(PP)
-        else:  # EB
-            adj = (yi @ Py * k / (k - p) - k) / w.sum()
+            adj = (wr.py @ wr.py - w.sum()) / np.sum(w**2)
+        else:  # REML
+            adj = (wr.py @ wr.py - wr.tr_p) / wr.tr_pp
         if not np.isfinite(adj):
             adj = 0.0
         while tau2 + adj < 0:
@@ -126,7 +166,9 @@ def _fisher_scoring(yi, vi, X, method: str, start: float) -> Tau2Estimate:
         if it > MAXITER:
             converged = False
             break
-    notes = [f"tau² by {method} Fisher scoring: {'converged' if converged else 'did NOT converge'} after {it} iterations (threshold 1e-10, step halving at 0)."]
+    notes = [
+        f"tau² by {method} Fisher scoring: {'converged' if converged else 'did NOT converge'} after {it} iterations (threshold 1e-10, step halving at 0)."
+    ]
     if converged and method in ("ML", "REML") and tau2 > THRESHOLD:
         # metafor's check that the fit at tau²=0 is not better (a local maximum elsewhere).
         ll0 = _log_likelihood(0.0, yi, vi, X, reml=method == "REML")
@@ -183,41 +225,51 @@ def estimate_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, method: str) ->
         - HE: ``(y'(I-H)y - tr((I-H)V)) / (k-p)``, ``H = X(X'X)^-1 X'``
         - HS: ``(Q - k) / sum(w)`` with ``w = 1/v``
         - SJ: ``tau0² y'P(tau0²)y / (k-p)`` with ``tau0² = var(y)(k-1)/k``
-        - PM: root of ``Q(tau²) = k-p``; EB: Fisher-type iteration to the same root
+        - PM: root of ``Q(tau²) = k-p``; EB: root of ``Q(tau²) k/(k-p) = k``, the same equation
         - ML, REML: Fisher scoring on the (restricted) likelihood
     """
     k, p = X.shape
     yi = np.asarray(yi, float)
     vi = np.asarray(vi, float)
     if method in COMMON_EFFECT_METHODS:
-        return Tau2Estimate(0.0, method, notes=("common-effect model: tau² fixed at 0 by assumption.",))
+        return Tau2Estimate(
+            0.0, method, notes=("common-effect model: tau² fixed at 0 by assumption.",)
+        )
     if method in ("DL", "HS"):
         w = 1.0 / vi
-        P = residual_projection(X, w)
-        q = float(yi @ P @ yi)
+        wr = weighted_residuals(X, w, yi)
+        q = wr.q
         if method == "DL":
-            raw = (q - (k - p)) / np.trace(P)
+            raw = (q - (k - p)) / wr.tr_p
         else:
             raw = (q - k) / w.sum()
         return _truncated(raw, method)
-    if method in ("HE", "ML", "REML", "EB"):
-        H = X @ np.linalg.solve(X.T @ X, X.T)
-        R = np.eye(k) - H
-        raw = (float(yi @ R @ yi) - float(np.sum(np.diag(R) * vi))) / (k - p)
+    if method in ("HE", "ML", "REML"):
+        # (I - H) y are the OLS residuals; tr((I - H) V) = sum v - tr((X'X)^-1 X'VX)
+        XtX = X.T @ X
+        r = yi - X @ np.linalg.solve(XtX, X.T @ yi)
+        tr_rv = float(vi.sum() - np.trace(np.linalg.solve(XtX, X.T @ (vi[:, None] * X))))
+        raw = (float(r @ r) - tr_rv) / (k - p)
         if method == "HE":
             return _truncated(raw, method)
         return _fisher_scoring(yi, vi, X, method, start=raw)
     if method == "SJ":
         tau0 = float(np.var(yi))  # var(y) * (k-1)/k
-        P = residual_projection(X, 1.0 / (vi + tau0))
-        tau2 = tau0 * float(yi @ P @ yi) / (k - p)
-        return Tau2Estimate(max(0.0, tau2), method, raw=tau2, notes=(f"SJ starting value tau0² = var(yi)(k-1)/k = {tau0:.6g}.",))
-    if method == "PM":
+        tau2 = tau0 * generalized_q(tau0, yi, vi, X) / (k - p)
+        return Tau2Estimate(
+            max(0.0, tau2),
+            method,
+            raw=tau2,
+            notes=(f"SJ starting value tau0² = var(yi)(k-1)/k = {tau0:.6g}.",),
+        )
+    if method in ("PM", "EB"):
+        # EB (Morris 1983) solves Q(tau²) k/(k-p) = k, i.e. the same equation as PM; metafor
+        # iterates to that root, evsynth finds it directly.
         root, at_zero = _q_root(yi, vi, X, k - p)
         note = (
-            "PM: generalized Q at tau² = 0 is below its expectation k-p, so tau² = 0."
+            f"{method}: generalized Q at tau² = 0 is below its expectation k-p, so tau² = 0."
             if at_zero
-            else "PM: tau² is the root of generalized Q(tau²) = k-p (Brent's method, tol 1e-14)."
+            else f"{method}: tau² is the root of the generalized Q(tau²) = k-p (Brent's method, tol 1e-14)."
         )
         return Tau2Estimate(root, method, truncated=at_zero, notes=(note,))
     raise ValueError(f"unknown tau² method {method!r}")
@@ -226,7 +278,9 @@ def estimate_tau2(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, method: str) ->
 def _truncated(raw: float, method: str) -> Tau2Estimate:
     raw = float(raw)
     if raw < 0:
-        note = f"{method}: the moment estimate of tau² was negative ({raw:.4g}) and is truncated at 0."
+        note = (
+            f"{method}: the moment estimate of tau² was negative ({raw:.4g}) and is truncated at 0."
+        )
         if method == "DL":
             note = (
                 f"DL: Q < k-p, so the moment estimate of tau² is negative ({raw:.4g}); "

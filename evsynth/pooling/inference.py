@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
-from evsynth.pooling.estimators import generalized_q, residual_projection
+from evsynth.pooling.estimators import generalized_q, weighted_residuals
 
 TESTS = ("z", "knha", "adhoc")
 PI_METHODS = ("metafor", "hts")
@@ -99,18 +99,20 @@ class Heterogeneity:
     vt: float  # "typical" within-study variance (k-p)/tr(P), Higgins & Thompson 2002
 
 
-def heterogeneity(yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float, common: bool) -> Heterogeneity:
+def heterogeneity(
+    yi: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float, common: bool
+) -> Heterogeneity:
     """QE with ``w = 1/v``; I² = 100 tau²/(vt + tau²), H² = tau²/vt + 1 with ``vt = (k-p)/tr(P)``.
 
     For common-effect models (tau² = 0 by assumption) metafor reports I² and H² from Q:
     ``I² = max(0, 100 (Q - (k-p))/Q)``, ``H² = Q/(k-p)`` (Higgins & Thompson 2002).
     """
     k, p = X.shape
-    P = residual_projection(X, 1.0 / vi)
-    q = max(0.0, float(yi @ P @ yi))
+    wr = weighted_residuals(X, 1.0 / vi, yi)
+    q = max(0.0, wr.q)
     df = k - p
     qp = float(stats.chi2.sf(q, df))
-    vt = df / float(np.trace(P))
+    vt = df / wr.tr_p
     if common:
         i2 = max(0.0, 100 * (q - df) / q) if q > 0 else 0.0
         h2 = q / df
@@ -171,7 +173,9 @@ def q_profile_interval(
         ub = root(crit_lo)
         if q0 < crit_hi:
             lb = 0.0
-            notes.append("The lower Q-profile limit for tau² is 0 (Q at tau² = 0 is below the upper chi² quantile).")
+            notes.append(
+                "The lower Q-profile limit for tau² is 0 (Q at tau² = 0 is below the upper chi² quantile)."
+            )
         else:
             lb = root(crit_hi)
     i2 = (100 * lb / (vt + lb), 100 * ub / (vt + ub))

@@ -216,25 +216,46 @@ class MetaAnalysis(FrameDisplay):
         pct = f"{self.level * 100:g}%"
         common = self.method in ("FE", "EE")
         head = "Common-effect model" if common else "Random-effects model"
-        lines = [f"{head} (k = {self.k}; " + (f"tau² estimator: {self.method})" if not common else "tau² = 0 assumed)"), ""]
+        lines = [
+            f"{head} (k = {self.k}; "
+            + (f"tau² estimator: {self.method})" if not common else "tau² = 0 assumed)"),
+            "",
+        ]
         if not common:
-            lines.append(f"tau² (estimated amount of total heterogeneity): {_fmt(self.tau2)} ({pct} CI {_fmt(self.tau2_ci[0])}, {_fmt(self.tau2_ci[1])})")
+            lines.append(
+                f"tau² (estimated amount of total heterogeneity): {_fmt(self.tau2)} ({pct} CI {_fmt(self.tau2_ci[0])}, {_fmt(self.tau2_ci[1])})"
+            )
             lines.append(f"tau (square root of estimated tau² value):      {_fmt(self.tau)}")
-        lines.append(f"I² (total heterogeneity / total variability):   {_fmt(self.i2, 2)}%" + ("" if common else f" ({pct} CI {_fmt(self.i2_ci[0], 2)}, {_fmt(self.i2_ci[1], 2)})"))
+        lines.append(
+            f"I² (total heterogeneity / total variability):   {_fmt(self.i2, 2)}%"
+            + ("" if common else f" ({pct} CI {_fmt(self.i2_ci[0], 2)}, {_fmt(self.i2_ci[1], 2)})")
+        )
         lines.append(f"H² (total variability / sampling variability):  {_fmt(self.h2, 2)}")
         lines.append("")
         if self.k > 1:
-            lines.append(f"Test for heterogeneity: Q(df = {self.q_df}) = {_fmt(self.q)}, {_fmt_p(self.q_pvalue)}")
+            lines.append(
+                f"Test for heterogeneity: Q(df = {self.q_df}) = {_fmt(self.q)}, {_fmt_p(self.q_pvalue)}"
+            )
             lines.append("")
         stat = "z" if self.df is None else f"t(df = {self.df})"
-        lines.append(f"Model results ({TEST_LABELS.get(self.test, self.test)}; measure {self.measure}):")
-        lines.append(f"  estimate {_fmt(self.estimate)}  se {_fmt(self.se)}  {stat} {_fmt(self.statistic)}  {_fmt_p(self.pvalue)}")
-        lines.append(f"  {pct} CI [{_fmt(self.ci[0])}, {_fmt(self.ci[1])}]   {pct} PI [{_fmt(self.pi[0])}, {_fmt(self.pi[1])}] ({self.pi_method})")
+        lines.append(
+            f"Model results ({TEST_LABELS.get(self.test, self.test)}; measure {self.measure}):"
+        )
+        lines.append(
+            f"  estimate {_fmt(self.estimate)}  se {_fmt(self.se)}  {stat} {_fmt(self.statistic)}  {_fmt_p(self.pvalue)}"
+        )
+        lines.append(
+            f"  {pct} CI [{_fmt(self.ci[0])}, {_fmt(self.ci[1])}]   {pct} PI [{_fmt(self.pi[0])}, {_fmt(self.pi[1])}] ({self.pi_method})"
+        )
         if self.measure in RATIO_MEASURES:
             e = math.exp
             lines.append(
                 f"  {self.measure} {e(self.estimate):.4g} [{e(self.ci[0]):.4g}, {e(self.ci[1]):.4g}]"
-                + ("" if math.isnan(self.pi[0]) else f"   PI [{e(self.pi[0]):.4g}, {e(self.pi[1]):.4g}]")
+                + (
+                    ""
+                    if math.isnan(self.pi[0])
+                    else f"   PI [{e(self.pi[0]):.4g}, {e(self.pi[1]):.4g}]"
+                )
             )
         if self.notes:
             lines.append("")
@@ -354,25 +375,47 @@ class MetaRegression(FrameDisplay):
     def _display_notes(self) -> list[str]:
         return [
             f"QE({self.q_df}) = {self.q:.4f}, {_fmt_p(self.q_pvalue)}; "
-            + (f"QM = chi²({self.qm_df[0]}) {self.qm:.4f}" if self.qm_test == "chi2" else f"F({self.qm_df[0]}, {self.qm_df[1]}) = {self.qm:.4f}")
+            + (
+                f"QM = chi²({self.qm_df[0]}) {self.qm:.4f}"
+                if self.qm_test == "chi2"
+                else f"F({self.qm_df[0]}, {self.qm_df[1]}) = {self.qm:.4f}"
+            )
             + f", {_fmt_p(self.qm_pvalue)}; tau² = {self.tau2:.4g}; I² = {self.i2:.2f}%; R² = {self.r2:.2f}%"
         ] + list(self.notes)
 
     def __str__(self) -> str:
         common = self.method in ("FE", "EE")
         head = "Common-effect meta-regression" if common else "Mixed-effects meta-regression"
-        lines = [f"{head} (k = {self.k}; " + ("tau² = 0 assumed)" if common else f"tau² estimator: {self.method})"), ""]
+        lines = [
+            f"{head} (k = {self.k}; "
+            + ("tau² = 0 assumed)" if common else f"tau² estimator: {self.method})"),
+            "",
+        ]
         if not common:
-            lines.append(f"tau² (estimated amount of residual heterogeneity):     {_fmt(self.tau2)}")
-            lines.append(f"I² (residual heterogeneity / unaccounted variability): {_fmt(self.i2, 2)}%")
-            lines.append(f"H² (unaccounted variability / sampling variability):   {_fmt(self.h2, 2)}")
-            lines.append(f"R² (amount of heterogeneity accounted for):            {_fmt(self.r2, 2)}%")
+            lines.append(
+                f"tau² (estimated amount of residual heterogeneity):     {_fmt(self.tau2)}"
+            )
+            lines.append(
+                f"I² (residual heterogeneity / unaccounted variability): {_fmt(self.i2, 2)}%"
+            )
+            lines.append(
+                f"H² (unaccounted variability / sampling variability):   {_fmt(self.h2, 2)}"
+            )
+            lines.append(
+                f"R² (amount of heterogeneity accounted for):            {_fmt(self.r2, 2)}%"
+            )
             lines.append("")
-        lines.append(f"Test for residual heterogeneity: QE(df = {self.q_df}) = {_fmt(self.q)}, {_fmt_p(self.q_pvalue)}")
+        lines.append(
+            f"Test for residual heterogeneity: QE(df = {self.q_df}) = {_fmt(self.q)}, {_fmt_p(self.q_pvalue)}"
+        )
         if self.qm_test == "F":
-            lines.append(f"Test of moderators: F(df1 = {self.qm_df[0]}, df2 = {self.qm_df[1]}) = {_fmt(self.qm)}, {_fmt_p(self.qm_pvalue)}")
+            lines.append(
+                f"Test of moderators: F(df1 = {self.qm_df[0]}, df2 = {self.qm_df[1]}) = {_fmt(self.qm)}, {_fmt_p(self.qm_pvalue)}"
+            )
         else:
-            lines.append(f"Test of moderators: QM(df = {self.qm_df[0]}) = {_fmt(self.qm)}, {_fmt_p(self.qm_pvalue)}")
+            lines.append(
+                f"Test of moderators: QM(df = {self.qm_df[0]}) = {_fmt(self.qm)}, {_fmt_p(self.qm_pvalue)}"
+            )
         lines.append("")
         lines.append(f"Model results ({TEST_LABELS.get(self.test, self.test)}):")
         lines.append(self.to_frame().to_string(float_format=lambda v: f"{v:.4f}"))

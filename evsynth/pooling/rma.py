@@ -16,7 +16,12 @@ import numpy as np
 import pandas as pd
 
 from evsynth.errors import PoolingError
-from evsynth.pooling.estimators import ALL_METHODS, COMMON_EFFECT_METHODS, METHOD_NAMES, estimate_tau2
+from evsynth.pooling.estimators import (
+    ALL_METHODS,
+    COMMON_EFFECT_METHODS,
+    METHOD_NAMES,
+    estimate_tau2,
+)
 from evsynth.pooling.inference import (
     PI_METHODS,
     TESTS,
@@ -107,12 +112,24 @@ def prepare_input(
         if isinstance(sei, str):
             sei = _column(data, sei, "sei")
         if labels is None:
-            for col in ("slab", "label", "study_id"):
+            for col in ("slab", "label", "study_id", "row_id"):
                 if col in data.columns:
                     labels = col
                     break
         if isinstance(labels, str):
             labels = _column(data, labels, "labels")
+        if (
+            measure == "GEN"
+            and "measure_analysis" in data.columns
+            and "measure" not in data.columns
+        ):
+            # evsynth.effects.effect_sizes output: "logHR", "logOR", "logRR", "RD", "PLO", ...
+            ms = pd.unique(data["measure_analysis"].dropna().astype(str))
+            if len(ms) == 1:
+                measure = ms[0][3:] if ms[0].startswith("log") else str(ms[0])
+                notes.append(
+                    f"measure {measure!r} taken from the data's 'measure_analysis' column ({ms[0]!r})."
+                )
         if measure == "GEN" and "measure" in data.columns:
             ms = pd.unique(data["measure"].dropna().astype(str))
             if len(ms) == 1:
@@ -127,9 +144,13 @@ def prepare_input(
         raise PoolingError("No effect sizes: pass yi= (array) or data= with a 'yi' column.")
     y = _as_float_array(yi, "yi")
     if vi is not None and sei is not None:
-        raise PoolingError("Pass either vi= (sampling variances) or sei= (standard errors), not both.")
+        raise PoolingError(
+            "Pass either vi= (sampling variances) or sei= (standard errors), not both."
+        )
     if vi is None and sei is None:
-        raise PoolingError("No sampling variances: pass vi= or sei= (or data= with a 'vi'/'sei' column).")
+        raise PoolingError(
+            "No sampling variances: pass vi= or sei= (or data= with a 'vi'/'sei' column)."
+        )
     if vi is not None:
         v = _as_float_array(vi, "vi")
     else:
@@ -142,20 +163,30 @@ def prepare_input(
     if k == 0:
         raise PoolingError("No studies to pool (k = 0): the input is empty.")
     if len(v) != k:
-        raise PoolingError(f"yi has {k} values but vi/sei has {len(v)}; they must have one value per study.")
+        raise PoolingError(
+            f"yi has {k} values but vi/sei has {len(v)}; they must have one value per study."
+        )
     if labels is None:
         lab = tuple(f"Study {i + 1}" for i in range(k))
     else:
         if isinstance(labels, str):
-            raise PoolingError("labels is a column name but no data= was given; pass a sequence of labels.")
+            raise PoolingError(
+                "labels is a column name but no data= was given; pass a sequence of labels."
+            )
         lab = tuple(str(x) for x in labels)
         if len(lab) != k:
             raise PoolingError(f"labels has {len(lab)} entries but there are {k} studies.")
-    bad_y = [lab[i] for i in np.flatnonzero(~np.isfinite(y))]
-    if bad_y:
+    bad = np.flatnonzero(~np.isfinite(y))
+    if len(bad):
+        why = ""
+        if data is not None and "not_estimable_reason" in data.columns:
+            reasons = [str(data["not_estimable_reason"].iloc[i]) for i in bad]
+            why = " Reasons recorded by effect_sizes: " + "; ".join(
+                f"{lab[i]}: {r}" for i, r in zip(bad, reasons, strict=True) if r
+            )
         raise PoolingError(
-            f"yi is missing or not finite for {bad_y}. Remove these studies explicitly "
-            "(evsynth never drops studies silently) or supply their effect sizes."
+            f"yi is missing or not finite for {[lab[i] for i in bad]}. Remove these studies explicitly "
+            f"(evsynth never drops studies silently) or supply their effect sizes.{why}"
         )
     bad_v = [lab[i] for i in np.flatnonzero(~np.isfinite(v))]
     if bad_v:
@@ -180,13 +211,18 @@ def _check_options(method: str, test: str, level: float, pi: str) -> tuple[str, 
     if t not in TESTS:
         raise PoolingError(f"Unknown test {test!r}; choose one of {list(TESTS)}.")
     lv = float(level)
-    if 1 < lv < 100:
+    if 50 <= lv < 100:  # percent, as metafor accepts level=95
         lv = lv / 100
-    if not 0 < lv < 1:
-        raise PoolingError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}.")
+    if not 0.5 <= lv < 1:
+        raise PoolingError(
+            f"level is the confidence level, between 0.5 and 1 (e.g. 0.95, or 95 as percent); got "
+            f"{level!r}. (An alpha such as 0.05 is not accepted, to avoid a 5% interval by mistake.)"
+        )
     pm = str(pi).lower()
     if pm not in PI_METHODS:
-        raise PoolingError(f"Unknown prediction-interval method {pi!r}; choose one of {list(PI_METHODS)}.")
+        raise PoolingError(
+            f"Unknown prediction-interval method {pi!r}; choose one of {list(PI_METHODS)}."
+        )
     return m, t, lv, pm
 
 
@@ -262,7 +298,7 @@ def _fit_intercept_only(inp: _Input, method: str, test: str, level: float, pi: s
         se = math.sqrt(vi[0])
         z = float(stats.norm.isf((1 - level) / 2))
         notes.append(
-            "One study: no pooling, no heterogeneity. The result is that study's own estimate "
+            "one study: no pooling, no heterogeneity. The result is that study's own estimate "
             "with its normal-theory CI (z); tau², I², H², Q and the prediction interval are "
             "undefined (NaN), not zero."
         )
@@ -285,20 +321,24 @@ def _fit_intercept_only(inp: _Input, method: str, test: str, level: float, pi: s
     fit = fit_coefficients(yi, vi, X, tau2, test, level)
     if test == "adhoc":
         notes.append(ADHOC_NOTE)
-        if fit.s2w_raw < 1:
+        if fit.s2w_raw < 1 - 1e-9:
             notes.append(
-                f"adhoc: the HKSJ scale factor was {fit.s2w_raw:.4g} < 1 and was set to 1, so the "
+                f"adhoc: the HKSJ scale factor was {fit.s2w_raw:.6g} < 1 and was set to 1, so the "
                 "interval is the z-based one widened to t quantiles."
             )
     elif test == "knha":
-        notes.append("Test: Hartung-Knapp-Sidik-Jonkman (knha), t(k-1), variance scaled by the weighted residual mean square.")
-        if fit.s2w_raw < 1:
+        notes.append(
+            "Test: Hartung-Knapp-Sidik-Jonkman (knha), t(k-1), variance scaled by the weighted residual mean square."
+        )
+        if fit.s2w_raw < 1 - 1e-9:
             notes.append(
-                f"knha: the scale factor is {fit.s2w_raw:.4g} < 1, which makes the CI narrower than the "
+                f"knha: the scale factor is {fit.s2w_raw:.6g} < 1, which makes the CI narrower than the "
                 "unscaled one; with few studies consider test='adhoc' (Röver et al. 2015)."
             )
     else:
-        notes.append("Test: z (normal quantiles). With few studies this understates uncertainty; test='adhoc' is the default for that reason.")
+        notes.append(
+            "Test: z (normal quantiles). With few studies this understates uncertainty; test='adhoc' is the default for that reason."
+        )
     if common and test != "z":
         notes.append(
             "The Knapp-Hartung adjustment is not meant for common-effect models (metafor warns "
@@ -307,13 +347,17 @@ def _fit_intercept_only(inp: _Input, method: str, test: str, level: float, pi: s
     het = heterogeneity(yi, vi, X, tau2, common)
     if common:
         tau2_ci = i2_ci = h2_ci = (nan, nan)
-        notes.append("Common-effect model: tau² = 0 by assumption; no CI for tau²/I²/H² and no prediction interval (NaN).")
+        notes.append(
+            "Common-effect model: tau² = 0 by assumption; no CI for tau²/I²/H² and no prediction interval (NaN)."
+        )
         pi_iv = (nan, nan)
     else:
         qp = q_profile_interval(yi, vi, X, tau2, het.vt, level)
         tau2_ci, i2_ci, h2_ci = qp.tau2, qp.i2, qp.h2
         notes.extend(qp.notes)
-        pi_iv, pi_note = prediction_interval(float(fit.beta[0]), float(fit.se[0]), tau2, k, 1, fit.df, level, pi)
+        pi_iv, pi_note = prediction_interval(
+            float(fit.beta[0]), float(fit.se[0]), tau2, k, 1, fit.df, level, pi
+        )
         notes.append(pi_note)
     if 2 <= k <= 3:
         notes.append(FEW_STUDIES_NOTE.format(k=k, df=k - 1))

@@ -36,7 +36,7 @@ list_rma <- function(x) {
 out <- list(
   r_version = R.version.string,
   metafor_version = as.character(packageVersion("metafor")),
-  data = list(yi = yi, vi = vi, slab = as.character(dat$slab), year = dat$year,
+  data = list(yi = yi, vi = vi, slab = paste(dat$author, dat$year, sep = ", "), year = dat$year,
               alloc = as.character(dat$alloc))
 )
 

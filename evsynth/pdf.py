@@ -1,0 +1,553 @@
+"""The PDF text layer, in reading order, with tables written as tab-separated rows.
+
+:func:`extract_pdf` turns a PDF into plain text that the text reader then treats like any
+``.txt`` paper: columns are read one after the other (not interleaved), words are split with
+pdfplumber's relative tolerance (``x_tolerance_ratio``), superscript exponents after "10" are
+written "10^-4", running headers and footers repeated on several pages are dropped, and each
+table found under a "Table N" caption is written as its caption, a blank line, one line per
+row with cells separated by tabs, and its footnote. The text-table parser
+(:mod:`evsynth.tables`) then reads these rows exactly as it reads a tab-separated ``.txt``
+table, so a PDF and the same paper as text give the same cells.
+
+What was tuned and why is in ``docs/reader.md`` ("PDF handling").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evsynth.errors import CorruptPDFError, EncryptedPDFError, NoTextLayerError
+
+__all__ = ["PdfText", "extract_pdf", "WORD_SETTINGS"]
+
+#: Word extraction settings. ``x_tolerance_ratio=0.2`` (a gap wider than 0.2 x font size
+#: separates words) splits words that the default absolute ``x_tolerance=3`` glues together
+#: in tightly set publisher PDFs ("Thismeta-analysis"), without splitting kerned words.
+WORD_SETTINGS = dict(
+    x_tolerance_ratio=0.2,
+    y_tolerance=2,
+    keep_blank_chars=False,
+    use_text_flow=False,
+    expand_ligatures=False,
+    extra_attrs=["size"],
+)
+#: A page with fewer characters than this in its text layer counts as having none.
+MIN_PAGE_CHARS = 20
+
+_CAPTION_NUM = re.compile(r"^(\d{1,2}[A-Za-z]?)[.:|]?$")
+
+
+@dataclass
+class PdfText:
+    """What :func:`extract_pdf` returns."""
+
+    text: str
+    pages: int
+    title: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    tables: list = field(default_factory=list)  # tables come through the text; kept for the API
+
+
+@dataclass
+class _Line:
+    words: list[dict]
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float
+    side: str = "S"  # L, R, or S (spanning / single column)
+    text: str = ""
+    is_table: bool = False
+
+    @property
+    def mid(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+def _open_check(path: Path) -> int:
+    """Validate with PDFium: return the page count or raise a typed error."""
+    import pypdfium2 as pdfium
+
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF" not in head:
+        start = head[:12].decode("latin-1").encode("unicode_escape").decode()
+        raise CorruptPDFError(
+            path, f"this is not a PDF (it starts with {start!r}, not '%PDF'); was the file renamed?"
+        )
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        msg = str(exc)
+        if "password" in msg.lower() or "security" in msg.lower():
+            raise EncryptedPDFError(
+                path,
+                "the PDF is encrypted (password protected); open it in a PDF viewer with the "
+                "password and save an unprotected copy, or ask the publisher for one",
+            ) from None
+        raise CorruptPDFError(
+            path,
+            f"the PDF is damaged or truncated ({msg}); download it again or re-save it from a "
+            "PDF viewer",
+        ) from None
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def _superscript(word: dict, line_size: float, line_bottom: float) -> bool:
+    return word["size"] < 0.85 * line_size and word["bottom"] < line_bottom - 0.2 * line_size
+
+
+def _rows(words: list[dict]) -> list[_Line]:
+    """Group words into lines: a word joins a line its vertical middle falls inside."""
+    lines: list[_Line] = []
+    for w in sorted(words, key=lambda w: (round(w["top"], 1), w["x0"])):
+        mid = (w["top"] + w["bottom"]) / 2
+        for ln in reversed(lines[-6:]):
+            if ln.top - 0.5 <= mid <= ln.bottom + 0.5 and not any(
+                min(w["x1"], v["x1"]) - max(w["x0"], v["x0"])
+                > 0.5 * min(w["x1"] - w["x0"], v["x1"] - v["x0"])
+                for v in ln.words
+            ):
+                ln.words.append(w)
+                ln.x0, ln.x1 = min(ln.x0, w["x0"]), max(ln.x1, w["x1"])
+                if w["size"] >= ln.size:
+                    ln.top, ln.bottom, ln.size = w["top"], w["bottom"], w["size"]
+                break
+        else:
+            lines.append(_Line([w], w["top"], w["bottom"], w["x0"], w["x1"], w["size"]))
+    for ln in lines:
+        ln.words.sort(key=lambda w: w["x0"])
+    lines.sort(key=lambda ln: ln.top)
+    return lines
+
+
+def _line_text(words: list[dict], size: float, bottom: float) -> str:
+    """Join words; superscripts after "10" become "^exponent", other superscripts are glued."""
+    out = ""
+    prev = None
+    for w in words:
+        t = w["text"]
+        if prev is not None:
+            gap = w["x0"] - prev["x1"]
+            if gap <= 0.05 * size and not _superscript(w, size, bottom):
+                out += t  # overlapping glyphs of one word ("second-g" + "eneration")
+                prev = w
+                continue
+            if gap < 0.3 * size and _superscript(w, size, bottom) and not _superscript(prev, size, bottom):
+                if re.search(r"(?<![\d.])10$", out) and re.match(r"^[-−–+]?\d{1,3}$", t):
+                    out += "^" + t
+                    prev = w
+                    continue
+                if gap < 0.25 * size:
+                    out += t
+                    prev = w
+                    continue
+            out += " " + t
+        else:
+            out = t
+        prev = w
+    return out
+
+
+def _segments(lines: list[_Line]) -> list[_Line]:
+    """Split lines at horizontal gaps wider than 0.8 x font size (column gutters, table gaps).
+
+    Words of a line are at most ~0.4 x size apart in justified text; the gutter between two
+    columns is at least about one font size wide.
+    """
+    out = []
+    for ln in lines:
+        group = [ln.words[0]]
+        for w in ln.words[1:]:
+            if w["x0"] - group[-1]["x1"] > 0.8 * max(w["size"], group[-1]["size"]):
+                out.append(_make_line(group))
+                group = [w]
+            else:
+                group.append(w)
+        out.append(_make_line(group))
+    return out
+
+
+def _make_line(words: list[dict]) -> _Line:
+    size = max(w["size"] for w in words)
+    big = [w for w in words if w["size"] >= size - 0.01]
+    ln = _Line(
+        words, min(w["top"] for w in big), max(w["bottom"] for w in big),
+        min(w["x0"] for w in words), max(w["x1"] for w in words), size,
+    )
+    ln.text = _line_text(words, size, ln.bottom)
+    return ln
+
+
+def _xy_order(boxes: list[_Line]) -> list[_Line]:
+    """Reading order by recursive XY-cut.
+
+    A region is first cut vertically at the widest x-gap that no box crosses (columns, a
+    sidebar), reading left before right; failing that, horizontally at the widest y-gap that no
+    box crosses (a full-width title or table above two columns), reading top before bottom.
+    Cutting at one widest gap at a time (not at every line gap) keeps two columns whose lines
+    share baselines from being interleaved.
+    """
+    if len(boxes) <= 1:
+        return list(boxes)
+    size = statistics.median(b.size for b in boxes)
+    # vertical cut
+    spans = sorted((b.x0, b.x1) for b in boxes)
+    best = None
+    reach = spans[0][1]
+    for x0, x1 in spans[1:]:
+        if x0 - reach >= 0.7 * size and (best is None or x0 - reach > best[1] - best[0]):
+            best = (reach, x0)
+        reach = max(reach, x1)
+    if best is not None:
+        cut = (best[0] + best[1]) / 2
+        left = [b for b in boxes if b.x1 <= cut]
+        right = [b for b in boxes if b.x0 >= cut]
+        return _xy_order(left) + _xy_order(right)
+    # horizontal cut at the widest gap next to a wide box (a title, an abstract, a footer);
+    # gaps between narrow boxes only (lines of columns) are cut last
+    width = max(b.x1 for b in boxes) - min(b.x0 for b in boxes)
+    spans = sorted((b.top, b.bottom, b.x1 - b.x0 >= 0.5 * width) for b in boxes)
+    best = None
+    reach, reach_wide = spans[0][1], spans[0][2]
+    for t, btm, wide in spans[1:]:
+        if t - reach > 0:
+            near_wide = reach_wide or any(w for t2, _b, w in spans if t <= t2 <= t + 1)
+            key = (near_wide, t - reach)
+            if best is None or key > best[0]:
+                best = (key, reach, t)
+        if btm >= reach:
+            reach_wide = wide if btm > reach + 1 else (reach_wide or wide)
+            reach = btm
+    if best is not None:
+        best = best[1:]
+    if best is not None:
+        cut = (best[0] + best[1]) / 2
+        top = [b for b in boxes if (b.top + b.bottom) / 2 <= cut]
+        bottom = [b for b in boxes if (b.top + b.bottom) / 2 > cut]
+        if top and bottom:
+            return _xy_order(top) + _xy_order(bottom)
+    return sorted(boxes, key=lambda b: (round(b.top), b.x0))
+
+
+def _h_rules(page) -> list[tuple[float, float, float]]:
+    rules = []
+    for e in page.edges:
+        if e["orientation"] == "h" and e["x1"] - e["x0"] >= 30:
+            rules.append((e["top"], e["x0"], e["x1"]))
+    rules.sort()
+    merged: list[tuple[float, float, float]] = []
+    for r in rules:
+        if merged and abs(r[0] - merged[-1][0]) < 2.5 and r[1] <= merged[-1][2] + 2 and r[2] >= merged[-1][1] - 2:
+            t, a, b = merged[-1]
+            merged[-1] = (t, min(a, r[1]), max(b, r[2]))
+        else:
+            merged.append(r)
+    return merged
+
+
+@dataclass
+class _TableRegion:
+    caption_lines: list[_Line]
+    x0: float
+    x1: float
+    top: float  # the caption's top
+    rule_top: float
+    header_bottom: float | None
+    bottom: float
+    partial_rules: list[tuple[float, float, float]]
+
+
+def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_TableRegion]:
+    """Tables under "Table N" captions, bounded by horizontal rules (booktabs style)."""
+    rules = _h_rules(page)
+    segs = _segments(lines)
+    captions = []
+    for i, ln in enumerate(lines):
+        ws = ln.words
+        if len(ws) >= 2 and ws[0]["text"] in ("Table", "TABLE") and _CAPTION_NUM.match(ws[1]["text"]):
+            captions.append(i)
+    other_caps = [
+        ln.top for ln in lines
+        if ln.words and re.match(r"^(Table|TABLE|Figure|FIGURE|Fig\.)$", ln.words[0]["text"])
+    ]
+    regions = []
+    for i in captions:
+        cap = lines[i]
+        below = [r for r in rules if cap.bottom - 2 <= r[0] <= cap.bottom + 45 and r[2] - r[1] >= 100]
+        if not below:
+            continue
+        # caption lines: the caption line and the lines after it down to the top rule
+        top_rule = below[0]
+        cap_lines = [cap] + [
+            ln for ln in lines[i + 1 :] if ln.top < top_rule[0] and ln.x0 >= top_rule[1] - 5 and ln.x1 <= top_rule[2] + 5
+        ]
+        x0, x1 = top_rule[1], top_rule[2]
+        limit = min([t for t in other_caps if t > top_rule[0] + 5] + [page.height])
+        candidates = [
+            r for r in rules
+            if top_rule[0] + 4 < r[0] < limit and r[2] - r[1] >= 0.6 * (x1 - x0)
+            and min(r[2], x1) - max(r[1], x0) >= 0.8 * (x1 - x0) * 0.6
+        ]
+        # the table ends at the last of these rules before running text: two or more long
+        # segments in body type between two rules mean the table has ended
+        wide = []
+        prev = top_rule[0]
+        for r in candidates:
+            prose = [
+                sg for sg in segs
+                if prev < (sg.top + sg.bottom) / 2 < r[0] and sg.size >= body_size - 0.3
+                and sg.x1 - sg.x0 >= 0.4 * (x1 - x0) and sg.x0 >= x0 - 5 and sg.x1 <= x1 + 5
+                and len(sg.words) >= 6
+                and sum(bool(re.search(r"\d", w["text"])) for w in sg.words) < 0.3 * len(sg.words)
+            ]
+            if len(prose) >= 2:
+                break
+            wide.append(r)
+            prev = r[0]
+        if not wide:
+            continue
+        bottom = wide[-1][0]
+        header_bottom = wide[0][0] if len(wide) >= 2 else None
+        partial = [
+            r for r in rules
+            if top_rule[0] + 2 < r[0] < (header_bottom or bottom) - 2 and r[2] - r[1] < 0.6 * (x1 - x0)
+        ]
+        regions.append(_TableRegion(cap_lines, x0, x1, cap.top, top_rule[0], header_bottom, bottom, partial))
+    return regions
+
+
+def _columns(rows: list[_Line], x0: float, x1: float) -> list[tuple[float, float]]:
+    """Column intervals from the body rows: x ranges that at most 10% of rows cover are gaps."""
+    if not rows:
+        return [(x0, x1)]
+    lo, hi = int(x0) - 2, int(x1) + 3
+    cover = [0] * (hi - lo)
+    for ln in rows:
+        seen = set()
+        for w in ln.words:
+            pad = 0.2 * w["size"]
+            for x in range(max(lo, int(w["x0"] - pad)), min(hi, int(w["x1"] + pad) + 1)):
+                seen.add(x)
+        for x in seen:
+            cover[x - lo] += 1
+    thresh = max(0, int(0.1 * len(rows)))
+    cols = []
+    start = None
+    for i, c in enumerate(cover + [0]):
+        if c > thresh and start is None:
+            start = i
+        elif c <= thresh and start is not None:
+            cols.append((lo + start, lo + i))
+            start = None
+    return cols or [(x0, x1)]
+
+
+def _phrases(ln: _Line) -> list[list[dict]]:
+    """Words of a line grouped into phrases (gaps no wider than ~one space)."""
+    out: list[list[dict]] = []
+    for w in ln.words:
+        if out and w["x0"] - out[-1][-1]["x1"] < 0.6 * w["size"]:
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return out
+
+
+def _cells_of(ln: _Line, cols: list[tuple[float, float]]) -> list[str]:
+    """Body words to columns: each word goes to the column its extent overlaps most."""
+    parts: list[list[dict]] = [[] for _ in cols]
+    for w in ln.words:
+        a, b = w["x0"], w["x1"]
+        best = max(range(len(cols)), key=lambda k: min(b, cols[k][1]) - max(a, cols[k][0]))
+        if min(b, cols[best][1]) - max(a, cols[best][0]) < 0:
+            best = min(range(len(cols)), key=lambda k: abs((a + b) / 2 - (cols[k][0] + cols[k][1]) / 2))
+        parts[best].append(w)
+    return [_line_text(ws, ln.size, ln.bottom) if ws else "" for ws in parts]
+
+
+def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> tuple[str, set[int]]:
+    """Caption, blank line, tab-separated rows and footnote of one table; ids of lines used."""
+    used = {id(ln) for ln in region.caption_lines}
+    inside = [
+        ln for ln in lines
+        if region.rule_top - 1 < ln.mid < region.bottom + 1 and ln.x0 >= region.x0 - 5 and ln.x1 <= region.x1 + 5
+    ]
+    used |= {id(ln) for ln in inside}
+    hb = region.header_bottom
+    header = [ln for ln in inside if hb is not None and ln.mid < hb]
+    body = [ln for ln in inside if hb is None or ln.mid > hb]
+    if hb is None and body:
+        header, body = body[:1], body[1:]
+    cols = _columns(body, region.x0, region.x1)
+    rows_txt = []
+    for ln in header:
+        cells = [""] * len(cols)
+        for ph in _phrases(ln):
+            a, b = ph[0]["x0"], ph[-1]["x1"]
+            text = _line_text(ph, ln.size, ln.bottom)
+            span = [r for r in region.partial_rules if r[0] > ln.bottom - 1 and r[1] - 3 <= (a + b) / 2 <= r[2] + 3]
+            if span:
+                r = min(span, key=lambda r: r[0])
+                ks = [k for k, (c0, c1) in enumerate(cols) if r[1] - 3 <= (c0 + c1) / 2 <= r[2] + 3]
+                if ks:
+                    cells[ks[0]] = f"{cells[ks[0]]} {text}".strip()
+                    continue
+            k = max(range(len(cols)), key=lambda k: min(b, cols[k][1]) - max(a, cols[k][0]))
+            cells[k] = f"{cells[k]} {text}".strip()
+        rows_txt.append(cells)
+    body_rows: list[list[str]] = []
+    for ln in body:
+        cells = _cells_of(ln, cols)
+        # a wrapped row: empty first cell, no cell that is a number, and text where the row
+        # above has text (the cells continue those above)
+        if (
+            body_rows and not cells[0]
+            and not any(re.fullmatch(r"[-−–+]?[\d.,]+%?", c) for c in cells)
+            and all(not c or body_rows[-1][k] for k, c in enumerate(cells))
+        ):
+            body_rows[-1] = [f"{a} {b}".strip() for a, b in zip(body_rows[-1], cells, strict=True)]
+        else:
+            body_rows.append(cells)
+    rows_txt.extend(body_rows)
+    caption = " ".join(ln.text for ln in region.caption_lines)
+    out = [caption, ""]
+    out += ["\t".join(r) for r in rows_txt]
+    # footnote: the smaller-type lines right under the bottom rule
+    foot = []
+    last = region.bottom
+    for ln in sorted(lines, key=lambda ln: ln.top):
+        if id(ln) in used or ln.top < region.bottom - 1:
+            continue
+        if ln.top - last > 1.2 * ln.size + 4 or ln.size >= body_size - 0.3:
+            break
+        if ln.x0 < region.x0 - 5 or ln.x1 > region.x1 + 5:
+            break
+        foot.append(ln)
+        last = ln.bottom
+    used |= {id(ln) for ln in foot}
+    if foot:
+        out += ["", " ".join(ln.text for ln in foot)]
+    return "\n".join(out), used
+
+
+def _title(lines: list[_Line], height: float, body_size: float) -> str | None:
+    """The first page's largest type in its top 60% (3 to 60 words), larger than the body."""
+    top = [ln for ln in lines if ln.top < 0.6 * height]
+    for size in sorted({round(ln.size, 1) for ln in top}, reverse=True):
+        if size < body_size + 1.5:
+            return None
+        group = [ln for ln in top if abs(ln.size - size) < 0.6]
+        words = sum(len(ln.words) for ln in group)
+        if 3 <= words <= 60:
+            return re.sub(r"\s+", " ", " ".join(ln.text for ln in group)).strip()
+    return None
+
+
+def _page_lines(page) -> list[_Line]:
+    words = page.extract_words(**WORD_SETTINGS)
+    words = [w for w in words if w.get("upright", True)]
+    lines = _rows(words)
+    for ln in lines:
+        ln.text = _line_text(ln.words, ln.size, ln.bottom)
+    return lines
+
+
+def _join_lines(lines: list[_Line], body_size: float) -> str:
+    """Lines -> text with blank lines between paragraphs, headings and blocks."""
+    out: list[str] = []
+    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:], strict=False) if 0 <= b.top - a.bottom < 20]
+    typical = statistics.median(gaps) if gaps else 3.0
+    prev = None
+    for ln in lines:
+        if prev is not None:
+            same_row = abs(ln.top - prev.top) < 0.5 * ln.size and ln.x0 > prev.x1
+            para = (
+                ln.is_table or prev.is_table
+                or ln.top - prev.bottom > typical + 0.6 * body_size
+                or ln.top < prev.top - 0.5 * ln.size
+                or abs(ln.size - prev.size) > 0.8
+                or abs(ln.x0 - prev.x0) > 0.3 * (prev.x1 - prev.x0 + 1) + 3 * body_size
+            )
+            out.append(" " if same_row else "\n\n" if para else "\n")
+        out.append(ln.text)
+        prev = ln
+    return "".join(out)
+
+
+def extract_pdf(path: str | Path) -> PdfText:
+    """Extract the text layer of a PDF in reading order (tables as tab-separated rows).
+
+    Raises
+    ------
+    CorruptPDFError : not a PDF, damaged or truncated.
+    EncryptedPDFError : password protected.
+    NoTextLayerError : no page has a text layer (a scan: run OCR first).
+    """
+    import pdfplumber
+
+    path = Path(path)
+    n_pages = _open_check(path)
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    warnings: list[str] = []
+    page_texts: list[str] = []
+    page_lines: list[list[_Line]] = []
+    title = None
+    try:
+        with pdfplumber.open(path) as pdf:
+            all_lines = []
+            for page in pdf.pages:
+                all_lines.append((page, _page_lines(page)))
+            # running headers/footers: lines near the top/bottom edge repeated on 2+ pages
+            marks = Counter()
+            for page, lines in all_lines:
+                for ln in lines:
+                    if ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height:
+                        marks[re.sub(r"\d+", "#", ln.text)] += 1
+            sizes = [w["size"] for _, lines in all_lines for ln in lines for w in ln.words]
+            body_size = Counter(round(s, 1) for s in sizes).most_common(1)[0][0] if sizes else 10.0
+            for pno, (page, lines) in enumerate(all_lines):
+                lines = [
+                    ln for ln in lines
+                    if not ((ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height)
+                            and marks[re.sub(r"\d+", "#", ln.text)] >= 2 and n_pages > 1)
+                ]
+                if pno == 0 and lines:
+                    title = _title(lines, page.height, body_size)
+                regions = _find_table_regions(page, lines, body_size)
+                used: set[int] = set()
+                blocks: list[_Line] = []
+                for reg in regions:
+                    txt, u = _table_text(reg, lines, body_size)
+                    used |= u
+                    blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, "S", txt, True)
+                    blocks.append(blk)
+                flow = _segments([ln for ln in lines if id(ln) not in used])
+                ordered = _xy_order(flow + blocks)
+                page_lines.append(ordered)
+                page_texts.append(_join_lines(ordered, body_size))
+    except (NoTextLayerError, CorruptPDFError):
+        raise
+    except Exception as exc:  # pdfminer raises many private exception types on broken files
+        raise CorruptPDFError(path, f"the PDF could not be parsed ({type(exc).__name__}: {exc})") from None
+    chars = [len(t.strip()) for t in page_texts]
+    if sum(chars) < MIN_PAGE_CHARS * max(1, n_pages) // 2 and max(chars, default=0) < MIN_PAGE_CHARS:
+        raise NoTextLayerError(
+            path,
+            f"none of its {n_pages} page(s) has a text layer (a scanned image); run OCR "
+            "(e.g. ocrmypdf) and read the OCR'd PDF",
+        )
+    empty = [i + 1 for i, c in enumerate(chars) if c < MIN_PAGE_CHARS]
+    if empty:
+        warnings.append(f"page(s) {', '.join(map(str, empty))} have no text layer (images only?)")
+    text = "\n\n".join(page_texts) + "\n"
+    return PdfText(text=text, pages=n_pages, title=title, warnings=warnings)

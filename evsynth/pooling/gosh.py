@@ -1,0 +1,335 @@
+"""GOSH: the model refitted to every subset of the studies (Olkin, Dahabreh & Trikalinos 2012).
+
+Also holds :func:`fit_many`, the vectorized intercept-only fitter (FE, DL, REML) that GOSH and
+the exact permutation test (:mod:`evsynth.pooling.permutation`) share: one NumPy pass fits
+thousands of meta-analyses at once, row by row of a masked ``(n_fits, k)`` array.
+
+References
+----------
+Olkin I, Dahabreh IJ, Trikalinos TA (2012). GOSH - a graphical display of study heterogeneity.
+    Res Synth Methods 3:214-223.
+Viechtbauer W (2005). Bias and efficiency of meta-analytic variance estimators in the
+    random-effects model. J Educ Behav Stat 30:261-293 (REML Fisher scoring).
+Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. J Stat Softw 36(3)
+    (``rma.uni`` algorithm, whose starting value, step halving, stopping rule and
+    likelihood-at-zero check :func:`fit_many` reproduces; ``gosh.rma``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evsynth.errors import PoolingError
+
+GOSH_METHODS = ("REML", "DL", "FE")
+
+# metafor rma.uni control defaults: Fisher scoring stops when |change in tau²| <= 1e-5, at most
+# 100 iterations; after convergence, tau² is set to 0 when the restricted log-likelihood at
+# tau² = 0 exceeds the one at the estimate by more than .Machine$double.eps^0.25.
+METAFOR_THRESHOLD = 1e-5
+METAFOR_MAXITER = 100
+METAFOR_LL0_TOL = np.finfo(float).eps ** 0.25
+
+# Default size limit for GOSH (2^k - 1 fits).
+GOSH_MAX_K = 20
+
+
+@dataclass(frozen=True)
+class ManyFits:
+    """Results of :func:`fit_many`, one entry per row (NaN where a fit did not converge)."""
+
+    k: np.ndarray
+    estimate: np.ndarray
+    se: np.ndarray
+    statistic: np.ndarray
+    tau2: np.ndarray
+    q: np.ndarray
+    i2: np.ndarray
+    h2: np.ndarray
+    converged: np.ndarray
+    iterations: np.ndarray
+
+
+def _sums(w: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    sw = w.sum(axis=1)
+    mu = (w * y).sum(axis=1) / sw
+    return sw, mu, y - mu[:, None]
+
+
+def fit_many(
+    yi: np.ndarray,
+    vi: np.ndarray,
+    mask: np.ndarray | None = None,
+    *,
+    method: str = "REML",
+    test: str = "z",
+    threshold: float = METAFOR_THRESHOLD,
+    maxiter: int = METAFOR_MAXITER,
+    ll0_tol: float = METAFOR_LL0_TOL,
+) -> ManyFits:
+    """Fit many intercept-only models at once (vectorized over rows).
+
+    Parameters
+    ----------
+    yi : (n, k) effect sizes, or (k,) broadcast to every row
+    vi : (k,) or (n, k) sampling variances
+    mask : (n, k) boolean, True where a study is in the row's model (default: all)
+    method : "REML", "DL" or "FE"
+    test : "z", "t", "knha" or "adhoc" (the statistic returned is ``estimate / se``)
+    threshold, maxiter, ll0_tol : REML stopping rule, as metafor's ``rma.uni`` defaults
+
+    Returns
+    -------
+    ManyFits
+        Per row: k, estimate, se, statistic, tau2, Q, I² (percent), H², convergence flag.
+
+    Notes
+    -----
+    REML follows metafor's ``rma.uni`` step by step, so that results agree with metafor row by
+    row, not only to the convergence tolerance: start at the Hedges (HE) estimate truncated at 0,
+    ``tau² <- tau² + (y'PPy - tr P) / tr(PP)`` with the step halved while it would make tau²
+    negative, stop when the change is <= ``threshold``; then set tau² = 0 if the restricted
+    likelihood at 0 is higher by more than ``ll0_tol``. For one study: tau² = 0, Q = 0, I² = 0,
+    H² = 1 (metafor's k = 1 convention). I² = 100 tau²/(tau² + vt), vt = (k-1)/tr(P_FE), and
+    H² = tau²/vt + 1 (FE: from Q), as ``rma.uni``.
+    """
+    method = method.upper()
+    if method not in GOSH_METHODS:
+        raise PoolingError(f"method must be one of {list(GOSH_METHODS)} here; got {method!r}.")
+    y = np.atleast_2d(np.asarray(yi, dtype=float))
+    v = np.broadcast_to(np.asarray(vi, dtype=float), y.shape)
+    m = np.ones(y.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    y = np.broadcast_to(y, m.shape)
+    v = np.broadcast_to(v, m.shape)
+    n = m.shape[0]
+    kk = m.sum(axis=1)
+    if np.any(kk < 1):
+        raise PoolingError("every fit needs at least one study (a row of the mask is empty).")
+    mf = m.astype(float)
+    ys = np.where(m, y, 0.0)
+    vs = np.where(m, v, 1.0)
+
+    # Fixed-effect quantities (Q, vt) for every row.
+    w0 = mf / vs
+    sw0, mu0, r0 = _sums(w0, ys)
+    q = np.maximum(0.0, (w0 * r0**2).sum(axis=1))
+    trp0 = sw0 - (w0**2).sum(axis=1) / sw0
+    km1 = kk - 1.0
+
+    tau2 = np.zeros(n)
+    iters = np.zeros(n, dtype=int)
+    converged = np.ones(n, dtype=bool)
+    multi = kk > 1
+    if method == "DL":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tau2 = np.where(multi, np.maximum(0.0, (q - km1) / trp0), 0.0)
+    elif method == "REML":
+        tau2, iters, converged = _reml_many(ys, vs, mf, kk, threshold, maxiter, ll0_tol)
+
+    w = mf / (vs + tau2[:, None])
+    sw, mu, r = _sums(w, ys)
+    se = np.sqrt(1.0 / sw)
+    if test in ("knha", "adhoc"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s2 = np.where(multi, (w * r**2).sum(axis=1) / km1, 1.0)
+        if test == "adhoc":
+            s2 = np.maximum(1.0, s2)
+        se = np.sqrt(s2 / sw)
+    elif test not in ("z", "t"):
+        raise PoolingError(f"test must be 'z', 't', 'knha' or 'adhoc'; got {test!r}.")
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "FE":
+            i2 = np.where(multi, np.maximum(0.0, 100 * (q - km1) / q), 0.0)
+            h2 = np.where(multi, q / km1, 1.0)
+        else:
+            vt = km1 / trp0
+            i2 = np.where(multi, 100 * tau2 / (vt + tau2), 0.0)
+            h2 = np.where(multi, tau2 / vt + 1.0, 1.0)
+    q = np.where(multi, q, 0.0)
+    bad = ~converged
+    out = [mu, se, mu / se, tau2, q, i2, h2]
+    for a in out:
+        a[bad] = np.nan
+    return ManyFits(kk, mu, se, mu / se, tau2, q, i2, h2, converged, iters)
+
+
+def _reml_many(ys, vs, mf, kk, threshold, maxiter, ll0_tol):
+    """Vectorized metafor REML (see :func:`fit_many`); rows with one study get tau² = 0."""
+    n = ys.shape[0]
+    multi = kk > 1
+    km1 = np.maximum(kk - 1.0, 1.0)
+    # Hedges (HE) starting value: (sum (y - ybar)^2 - sum(v) (k-1)/k) / (k-1)
+    ybar = ys.sum(axis=1) / kk
+    rss = (mf * (ys - ybar[:, None]) ** 2).sum(axis=1)
+    trpv = (mf * vs).sum(axis=1) * (kk - 1.0) / kk
+    tau2 = np.where(multi, np.maximum(0.0, (rss - trpv) / km1), 0.0)
+    iters = np.zeros(n, dtype=int)
+    active = multi.copy()
+    converged = np.ones(n, dtype=bool)
+    it = 0
+    while active.any():
+        it += 1
+        idx = np.flatnonzero(active)
+        t = tau2[idx]
+        w = mf[idx] / (vs[idx] + t[:, None])
+        sw = w.sum(axis=1)
+        mu = (w * ys[idx]).sum(axis=1) / sw
+        r = ys[idx] - mu[:, None]
+        sw2 = (w**2).sum(axis=1)
+        sw3 = (w**3).sum(axis=1)
+        yppy = (w**2 * r**2).sum(axis=1)
+        trp = sw - sw2 / sw
+        trpp = sw2 - 2 * sw3 / sw + sw2**2 / sw**2
+        adj = (yppy - trp) / trpp
+        adj[~np.isfinite(adj)] = 0.0
+        # step halving while tau² would become negative (metafor: while (tau2 + adj < 0) adj <- adj/2)
+        at_zero = (t == 0) & (adj < 0)
+        adj[at_zero] = 0.0  # halving a negative step from 0 ends at -0.0: no move
+        neg = t + adj < 0
+        while neg.any():
+            adj[neg] /= 2
+            neg = t + adj < 0
+        new = t + adj
+        change = np.abs(t - new)
+        tau2[idx] = new
+        iters[idx] = it
+        done = change <= threshold
+        if it > maxiter:
+            converged[idx[~done]] = False
+            done[:] = True
+        active[idx[done]] = False
+    # likelihood at zero check (metafor's ll0check)
+    chk = multi & converged & (tau2 > threshold)
+    if chk.any():
+        idx = np.flatnonzero(chk)
+        ll0 = _reml_loglik(ys[idx], vs[idx], mf[idx], kk[idx], np.zeros(len(idx)))
+        ll = _reml_loglik(ys[idx], vs[idx], mf[idx], kk[idx], tau2[idx])
+        reset = ll0 - ll > ll0_tol
+        tau2[idx[reset]] = 0.0
+    return tau2, iters, converged
+
+
+def _reml_loglik(ys, vs, mf, kk, tau2):
+    """Restricted log-likelihood of the intercept-only model (Viechtbauer 2005, eq. 6)."""
+    w = mf / (vs + tau2[:, None])
+    sw = w.sum(axis=1)
+    mu = (w * ys).sum(axis=1) / sw
+    rss = (w * (ys - mu[:, None]) ** 2).sum(axis=1)
+    logv = (mf * np.log(vs + tau2[:, None])).sum(axis=1)
+    return -0.5 * (kk - 1) * np.log(2 * np.pi) - 0.5 * logv - 0.5 * np.log(sw) - 0.5 * rss
+
+
+def subset_masks(k: int) -> np.ndarray:
+    """All 2^k - 1 non-empty subsets of k studies, in metafor ``gosh`` order.
+
+    metafor builds ``expand.grid(rep(list(c(FALSE, TRUE)), k))`` (study 1 toggles fastest), drops
+    the empty row and sorts stably by subset size; row ``i`` of the grid has study ``j``
+    included when bit ``j`` of ``i`` is set.
+    """
+    idx = np.arange(1, 2**k, dtype=np.int64)
+    masks = ((idx[:, None] >> np.arange(k)) & 1).astype(bool)
+    order = np.argsort(masks.sum(axis=1), kind="stable")
+    return masks[order]
+
+
+def gosh(
+    yi: Any,
+    vi: Any = None,
+    *,
+    sei: Any = None,
+    labels: Any = None,
+    method: str = "REML",
+    max_k: int = GOSH_MAX_K,
+) -> pd.DataFrame:
+    """Fit the meta-analysis to all 2^k - 1 subsets of the studies (GOSH plot data).
+
+    Parameters
+    ----------
+    yi, vi : effect sizes and sampling variances (or ``sei``)
+    labels : study labels
+    method : "REML" (default), "DL" or "FE"
+    max_k : refuse more studies than this (2^k fits; default 20, about a million fits)
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subset in metafor's order (by subset size, then the ``expand.grid``
+        order) with ``k``, ``estimate``, ``tau2``, ``i2`` (percent), ``h2``, ``q``, then one
+        boolean column per study (named by its label) saying whether it is in the subset
+        (metafor's ``$incl``). ``frame.attrs`` holds ``method``, ``labels`` and ``notes``.
+
+    Notes
+    -----
+    Olkin, Dahabreh & Trikalinos (2012); matches metafor's ``gosh(rma(yi, vi, method=))``
+    subset by subset (same REML iteration, see :func:`fit_many`). Subsets of one study have
+    tau² = 0, I² = 0, H² = 1, as metafor.
+    """
+    y, v, lab = _clean_input(yi, vi, sei, labels, what="gosh")
+    k = len(y)
+    if k < 2:
+        raise PoolingError("GOSH needs at least 2 studies (it refits the model to every subset).")
+    if k > max_k:
+        raise PoolingError(
+            f"GOSH with k = {k} studies means 2^{k} - 1 = {2**k - 1:,} fits; refusing above "
+            f"max_k = {max_k}. Pass max_k={k} if you really want all of them."
+        )
+    method = method.upper()
+    masks = subset_masks(k)
+    fits = fit_many(y, v, masks, method=method, test="z")
+    h2 = fits.h2
+    if method == "DL":
+        # metafor's gosh() fits DL in closed form with H² = Q/(k-1) (not tau²/vt + 1, which
+        # differs when Q < k-1 and tau² is truncated at 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h2 = np.where(fits.k > 1, fits.q / (fits.k - 1.0), 1.0)
+    frame = pd.DataFrame(
+        {
+            "k": fits.k,
+            "estimate": fits.estimate,
+            "tau2": fits.tau2,
+            "i2": fits.i2,
+            "h2": h2,
+            "q": fits.q,
+        }
+    )
+    incl = pd.DataFrame(masks, columns=_unique_labels(lab))
+    frame = pd.concat([frame, incl], axis=1)
+    notes = [
+        f"{len(frame):,} subset fits ({method}), metafor gosh() order and REML iteration "
+        "(HE start, Fisher scoring to |change| <= 1e-5, step halving at 0)."
+    ]
+    nfail = int((~fits.converged).sum())
+    if nfail:
+        notes.append(f"{nfail} subset fit(s) did not converge; their rows are NaN (as metafor).")
+    frame.attrs.update(method=method, labels=lab, notes=tuple(notes))
+    return frame
+
+
+def _unique_labels(labels: tuple[str, ...]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for lab in labels:
+        n = seen.get(lab, 0)
+        seen[lab] = n + 1
+        out.append(lab if n == 0 else f"{lab} ({n + 1})")
+    return out
+
+
+def _clean_input(yi, vi, sei, labels, what: str):
+    """Validate yi/vi(sei)/labels for the modules here (same rules as meta_analysis)."""
+    from evsynth.pooling.rma import prepare_input
+
+    inp = prepare_input(yi, vi, sei=sei, labels=labels)
+    return inp.yi, inp.vi, inp.labels
+
+
+def _t_or_z_pvalue(stat: np.ndarray, df: float | None) -> np.ndarray:
+    if df is None:
+        return 2 * stats.norm.sf(np.abs(stat))
+    return 2 * stats.t.sf(np.abs(stat), df)

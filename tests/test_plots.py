@@ -1,0 +1,264 @@
+"""Image tests of forest and funnel plots against committed baselines, and PDF text read-back.
+
+Baselines live in tests/baseline/. Regenerate them after an intended visual change with
+
+    python tests/test_plots.py --regenerate      (or EVSYNTH_REGENERATE_BASELINES=1 pytest ...)
+
+and look at every PNG before committing it. Figures are drawn inside evsynth's plotting context
+(bundled DejaVu Sans, fixed rcParams, no hinting), so baselines are stable across machines with
+the same matplotlib; ``IMAGE_RMS_TOL`` (tests/tolerances.py) allows anti-aliasing noise only.
+
+Data: a 15-study, three-subgroup data set of 2x2 counts simulated once with
+``numpy.random.default_rng(20261121)`` and typed in below (so it cannot drift with numpy), and
+small hand-made hazard-ratio sets. Log risk ratios and their variances are computed here by hand
+(Rothman & Greenland: var(log RR) = 1/a - 1/n1 + 1/c - 1/n2).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.testing.compare import compare_images
+
+from evsynth.plots import forest_plot, funnel_plot, save_figure, sensitivity_plot
+from evsynth.pooling import meta_analysis
+from tests.tolerances import IMAGE_RMS_TOL
+
+BASELINE = Path(__file__).parent / "baseline"
+IMAGE_DPI = 100
+REGENERATE = os.environ.get("EVSYNTH_REGENERATE_BASELINES") == "1"
+
+# label, subgroup, events_int, total_int, events_ctl, total_ctl
+COUNTS_15 = [
+    ("Adams 2019", "High dose", 32, 197, 55, 215),
+    ("Baker 2020", "High dose", 12, 283, 24, 283),
+    ("Chen 2020", "High dose", 15, 300, 40, 295),
+    ("Diaz 2021", "High dose", 6, 112, 27, 113),
+    ("Evans 2021", "High dose", 15, 92, 24, 98),
+    ("Fischer 2018", "Low dose", 23, 310, 34, 325),
+    ("Garcia 2019", "Low dose", 45, 405, 70, 406),
+    ("Huang 2020", "Low dose", 88, 366, 86, 348),
+    ("Ito 2021", "Low dose", 72, 434, 96, 430),
+    ("Jones 2022", "Low dose", 90, 780, 106, 852),
+    ("Kim 2019", "Prophylactic", 8, 196, 18, 192),
+    ("Lopez 2020", "Prophylactic", 10, 161, 38, 166),
+    ("Müller 2021", "Prophylactic", 10, 177, 51, 190),
+    ("Nakamura 2022", "Prophylactic", 9, 123, 20, 119),
+    ("Olsen 2023", "Prophylactic", 3, 54, 5, 55),
+]
+
+LONG_LABEL = "Zhang, Wang, Li et al. 2024 (CD19 CAR-T, tocilizumab cohort)"
+assert len(LONG_LABEL) == 60
+
+
+def counts_frame() -> pd.DataFrame:
+    df = pd.DataFrame(
+        COUNTS_15, columns=["label", "group", "events_int", "total_int", "events_ctl", "total_ctl"]
+    )
+    a, n1, c, n2 = (df[k].astype(float) for k in ("events_int", "total_int", "events_ctl", "total_ctl"))
+    df["yi"] = np.log(a / n1) - np.log(c / n2)
+    df["vi"] = 1 / a - 1 / n1 + 1 / c - 1 / n2
+    return df
+
+
+def rr_analysis(df: pd.DataFrame, **kw):
+    return meta_analysis(df["yi"].to_numpy(), df["vi"].to_numpy(), labels=list(df["label"]), measure="RR", **kw)
+
+
+def subgroup_result(df: pd.DataFrame):
+    from evsynth.pooling.subgroup import subgroup_analysis
+
+    return subgroup_analysis(
+        df["yi"].to_numpy(), df["vi"].to_numpy(), subgroups=list(df["group"]), labels=list(df["label"]), measure="RR"
+    )
+
+
+def two_studies():
+    df = counts_frame().iloc[[0, 5]]
+    return rr_analysis(df), df
+
+
+def three_studies_hr():
+    """Three hazard ratios; the third (HR 0.61, 95% CI 0.04-8.41) runs off both ends of the axis."""
+    labels = ["Alpha 2020", "Beta 2021", "Gamma 2022"]
+    yi = np.log([0.74, 1.11, 0.61])
+    vi = np.array([0.04, 0.09, 1.8])
+    return meta_analysis(yi, vi, labels=labels, measure="HR")
+
+
+def long_label_analysis():
+    labels = [LONG_LABEL, "Kim 2023", "Ortega 2022", "Patel 2021"]
+    yi = np.log([0.62, 0.81, 0.55, 0.97])
+    vi = np.array([0.06, 0.03, 0.11, 0.05])
+    return meta_analysis(yi, vi, labels=labels, measure="HR")
+
+
+def single_study():
+    return meta_analysis([math.log(0.67)], [0.05], labels=["Zhang 2024"], measure="HR")
+
+
+UNPOOLABLE = pd.DataFrame(
+    {
+        "label": ["Lee 2022 (OS)", "Roy 2023 (PFS)"],
+        "reported": ["p = 0.03 (log-rank)", "HR 0.71 (no CI)"],
+        "reason": ["p-value only: no effect size", "no CI or SE reported"],
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# image comparison
+
+
+def check_image(fig, name: str, tmp_path: Path) -> None:
+    out = tmp_path / f"{name}.png"
+    save_figure(fig, out, dpi=IMAGE_DPI)
+    base = BASELINE / f"{name}.png"
+    if REGENERATE:
+        BASELINE.mkdir(exist_ok=True)
+        shutil.copy(out, base)
+        return
+    if not base.exists():
+        pytest.fail(f"no baseline {base}; run `python tests/test_plots.py --regenerate` and look at it")
+    err = compare_images(str(base), str(out), tol=IMAGE_RMS_TOL)
+    assert err is None, err
+
+
+def test_image_two_studies(tmp_path):
+    res, df = two_studies()
+    check_image(forest_plot(res, counts=df), "forest_two_studies", tmp_path)
+
+
+def test_image_three_studies_ci_off_axis(tmp_path):
+    check_image(forest_plot(three_studies_hr(), xlim=(0.25, 4)), "forest_three_ci_off_axis", tmp_path)
+
+
+def test_image_subgroups_15(tmp_path):
+    pytest.importorskip("evsynth.pooling.subgroup")
+    df = counts_frame()
+    fig = forest_plot(subgroup_result(df), counts=df, title="Complete response by dose group")
+    check_image(fig, "forest_subgroups_15", tmp_path)
+
+
+def test_image_long_label(tmp_path):
+    check_image(forest_plot(long_label_analysis()), "forest_long_label", tmp_path)
+
+
+def test_image_long_label_single_column(tmp_path):
+    fig = forest_plot(long_label_analysis(), columns=("estimate_ci",), width_mm=85)
+    check_image(fig, "forest_long_label_85mm", tmp_path)
+
+
+def test_image_k1(tmp_path):
+    check_image(forest_plot(single_study()), "forest_k1", tmp_path)
+
+
+def test_image_unpoolable_revman(tmp_path):
+    df = counts_frame().iloc[:6]
+    fig = forest_plot(rr_analysis(df), counts=df, unpoolable=UNPOOLABLE, style="revman")
+    check_image(fig, "forest_unpoolable_revman", tmp_path)
+
+
+def test_image_jama_table(tmp_path):
+    table = pd.DataFrame(
+        {
+            "label": ["Univariable", "Multivariable", "Propensity-matched"],
+            "estimate": [0.52, 0.61, 0.70],
+            "ci_lower": [0.33, 0.37, 0.41],
+            "ci_upper": [0.82, 1.01, 1.19],
+            "p": ["0.005", "0.055", "0.19"],
+        }
+    )
+    fig = forest_plot(table, measure="HR", columns=("estimate_ci", "p"), style="jama", favours=("Favours steroids", "Favours none"))
+    check_image(fig, "forest_jama_table", tmp_path)
+
+
+def test_image_sensitivity(tmp_path):
+    from evsynth.pooling.bayes import bayesian_meta_analysis
+
+    df = counts_frame()
+    results = {
+        "REML + Hartung-Knapp (ad hoc)": rr_analysis(df),
+        "DerSimonian-Laird, Wald z": rr_analysis(df, method="DL", test="z"),
+        "Bayesian, half-normal(0.5) on \u03c4": bayesian_meta_analysis(
+            df["yi"].to_numpy(), df["vi"].to_numpy(), labels=list(df["label"]), measure="RR"
+        ),
+    }
+    check_image(sensitivity_plot(results), "forest_sensitivity", tmp_path)
+
+
+def test_image_funnel_contours(tmp_path):
+    check_image(funnel_plot(rr_analysis(counts_frame()), contours=True), "funnel_contours", tmp_path)
+
+
+def test_image_funnel_trimfill(tmp_path):
+    bias = pytest.importorskip("evsynth.pooling.bias")
+    res = rr_analysis(counts_frame())
+    tf = bias.trim_and_fill(res)
+    check_image(funnel_plot(res, trimfill=tf), "funnel_trimfill", tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# text stays text: save a PDF and read it back
+
+
+def _pdf_text(path: Path) -> str:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def test_pdf_text_has_every_label_and_the_pooled_estimate(tmp_path):
+    df = counts_frame()
+    res = rr_analysis(df)
+    path = save_figure(forest_plot(res, counts=df), tmp_path / "forest.pdf")
+    text = _pdf_text(path)
+    for label in df["label"]:
+        assert label in text, label
+    # the pooled RR as printed: exp of the analysis-scale estimate and CI, two decimals
+    lo, hi = res.ci
+    printed = f"{math.exp(res.estimate):.2f} [{math.exp(lo):.2f}, {math.exp(hi):.2f}]"
+    assert printed in text
+    assert "32/197" in text and "55/215" in text  # counts of Adams 2019, as typed above
+    assert "Hartung-Knapp (ad hoc)" in text
+    assert f"df = {res.k - 1}" in text
+
+
+def test_pdf_text_long_label_and_k1(tmp_path):
+    text = _pdf_text(save_figure(forest_plot(long_label_analysis()), tmp_path / "long.pdf"))
+    assert LONG_LABEL in text.replace("\n", " ")
+    text = _pdf_text(save_figure(forest_plot(single_study()), tmp_path / "k1.pdf"))
+    assert "Zhang 2024" in text
+    # one study: HR 0.67 with normal-theory CI exp(log 0.67 ± 1.959964·sqrt(0.05)) = [0.43, 1.04]
+    assert "0.67 [0.43, 1.04]" in text
+
+
+def test_pdf_text_subgroups(tmp_path):
+    pytest.importorskip("evsynth.pooling.subgroup")
+    df = counts_frame()
+    sg = subgroup_result(df)
+    text = _pdf_text(save_figure(forest_plot(sg, counts=df), tmp_path / "sub.pdf"))
+    for group in ("High dose", "Low dose", "Prophylactic"):
+        assert group in text
+    assert "Test for subgroup differences" in text
+
+
+def test_pdf_embeds_truetype_fonts(tmp_path):
+    raw = save_figure(forest_plot(three_studies_hr()), tmp_path / "f.pdf").read_bytes()
+    assert b"/FontFile2" in raw  # TrueType program embedded (pdf.fonttype 42), not Type 3
+    assert b"/Type3" not in raw
+
+
+if __name__ == "__main__":
+    if "--regenerate" in sys.argv:
+        os.environ["EVSYNTH_REGENERATE_BASELINES"] = "1"
+        sys.exit(pytest.main([__file__, "-q", "-k", "image"]))
+    sys.exit(pytest.main([__file__, "-q"]))
