@@ -27,6 +27,9 @@ from evsynth.reader import ReadFailure, read, read_many, read_string  # noqa: E4
 
 __all__ += ["read", "read_string", "read_many", "ReadFailure"]
 # --- extract ---
+from evsynth.extract import extract_document  # noqa: E402
+
+__all__ += ["extract_document"]
 import importlib as _importlib  # noqa: E402
 
 # load the extractors package before binding the name `extract` to the function below
@@ -100,6 +103,15 @@ __all__ += [
     "gosh",
 ]
 # --- plots ---
+from evsynth.plots import (  # noqa: E402
+    ForestStyle,
+    forest_plot,
+    funnel_plot,
+    save_figure,
+    sensitivity_plot,
+)
+
+__all__ += ["forest_plot", "funnel_plot", "save_figure", "sensitivity_plot", "ForestStyle"]
 # --- checks ---
 from evsynth.checks import Finding, check, check_documents  # noqa: E402
 

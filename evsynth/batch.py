@@ -22,6 +22,15 @@ import pandas as pd
 
 from evsynth._display import FrameDisplay
 
+__all__ = [
+    "Outcome",
+    "FileFailure",
+    "map_isolated",
+    "outcomes_frame",
+    "extract_many",
+    "extract_one",
+]
+
 
 @dataclass(frozen=True)
 class Outcome(FrameDisplay):
@@ -44,7 +53,15 @@ class Outcome(FrameDisplay):
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
-            [{"item": str(self.item), "status": self.status, "error_type": self.error_type, "message": self.message, "seconds": self.seconds}]
+            [
+                {
+                    "item": str(self.item),
+                    "status": self.status,
+                    "error_type": self.error_type,
+                    "message": self.message,
+                    "seconds": self.seconds,
+                }
+            ]
         )
 
 
@@ -76,7 +93,9 @@ def _worker(func: Callable, item: Any, memory_mb: int | None, conn) -> None:  # 
         conn.send(("memory", None, "MemoryError", f"exceeded the memory limit of {memory_mb} MB"))
     except BaseException as exc:  # report every failure to the parent, never die silently
         message = str(exc) or exc.__class__.__name__
-        if not hasattr(exc, "path"):  # not one of our typed errors: keep the last frame for debugging
+        if not hasattr(
+            exc, "path"
+        ):  # not one of our typed errors: keep the last frame for debugging
             tb = traceback.extract_tb(exc.__traceback__)
             if tb:
                 message += f" (at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno})"
@@ -104,7 +123,12 @@ class _Progress:
         elapsed = time.perf_counter() - self.start
         line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {elapsed:5.1f}s {note[:40]}"
         if self.tty:
-            print("\r" + line.ljust(100), end="" if self.done < self.total else "\n", file=sys.stderr, flush=True)
+            print(
+                "\r" + line.ljust(100),
+                end="" if self.done < self.total else "\n",
+                file=sys.stderr,
+                flush=True,
+            )
         elif self.done == self.total or self.done % max(1, self.total // 10) == 0:
             print(line, file=sys.stderr, flush=True)
 
@@ -157,7 +181,12 @@ def map_isolated(
                     status, value, etype, message = recv.recv()
                 except (EOFError, OSError):
                     proc.join(1)
-                    status, value, etype, message = "crashed", None, "WorkerCrash", f"the worker process died (exit code {proc.exitcode})"
+                    status, value, etype, message = (
+                        "crashed",
+                        None,
+                        "WorkerCrash",
+                        f"the worker process died (exit code {proc.exitcode})",
+                    )
                 proc.join(5)
                 outcomes[i] = Outcome(items[i], status, value, etype, message, round(elapsed, 3))
                 finished.append(i)
@@ -165,12 +194,26 @@ def map_isolated(
                 proc.join()
                 code = proc.exitcode
                 status = "memory" if code in (-9, 137) and memory_mb else "crashed"
-                outcomes[i] = Outcome(items[i], status, None, "WorkerCrash", f"the worker process died (exit code {code})", round(elapsed, 3))
+                outcomes[i] = Outcome(
+                    items[i],
+                    status,
+                    None,
+                    "WorkerCrash",
+                    f"the worker process died (exit code {code})",
+                    round(elapsed, 3),
+                )
                 finished.append(i)
             elif timeout is not None and elapsed > timeout:
                 proc.kill()
                 proc.join()
-                outcomes[i] = Outcome(items[i], "timeout", None, "Timeout", f"took longer than the time limit of {timeout:g} s and was stopped", round(elapsed, 3))
+                outcomes[i] = Outcome(
+                    items[i],
+                    "timeout",
+                    None,
+                    "Timeout",
+                    f"took longer than the time limit of {timeout:g} s and was stopped",
+                    round(elapsed, 3),
+                )
                 finished.append(i)
         for i in finished:
             running.pop(i)[1].close()
@@ -182,6 +225,151 @@ def map_isolated(
 
 def outcomes_frame(outcomes: list[Outcome]) -> pd.DataFrame:
     """All outcomes as one DataFrame (item, status, error_type, message, seconds)."""
-    return pd.concat([o.to_frame() for o in outcomes], ignore_index=True) if outcomes else pd.DataFrame(
-        columns=["item", "status", "error_type", "message", "seconds"]
+    return (
+        pd.concat([o.to_frame() for o in outcomes], ignore_index=True)
+        if outcomes
+        else pd.DataFrame(columns=["item", "status", "error_type", "message", "seconds"])
     )
+
+
+# --------------------------------------------------------------------------- papers
+
+
+@dataclass(frozen=True)
+class FileFailure(FrameDisplay):
+    """A paper that could not be read or extracted, and why.
+
+    Attributes
+    ----------
+    path : the file.
+    stage : "read" (the reader refused it), "extract" (the extractors raised), or "limit"
+        (the worker was stopped: time or memory limit, or it crashed).
+    error : the error type, e.g. "CorruptPDFError", "EncryptedPDFError", "EmptyFileError",
+        "DecodeError", "Timeout", "MemoryError", "WorkerCrash".
+    message : one sentence a reviewer can act on (the typed error's reason).
+    seconds : how long the worker ran.
+    """
+
+    path: str
+    stage: str
+    error: str
+    message: str
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.error} ({self.stage}): {self.message}"
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [{"path": self.path, "stage": self.stage, "error": self.error, "message": self.message,
+              "seconds": self.seconds}]
+        )  # fmt: skip
+
+
+def extract_one(path: str | os.PathLike[str]) -> tuple[Any, Any] | FileFailure:
+    """Read and extract one paper: ``(Document, rows)`` or a :class:`FileFailure`.
+
+    The per-file step of :func:`extract_many` (and of :func:`evsynth.distributed.extract_many_dask`):
+    exactly ``evsynth.read(path)`` then ``evsynth.extract.extract_document(doc)``. Typed
+    evsynth errors become a FileFailure; anything else (a bug) propagates.
+    """
+    from evsynth.errors import EvsynthError
+    from evsynth.extract import extract_document
+    from evsynth.reader import read
+
+    try:
+        doc = read(path)
+    except EvsynthError as exc:
+        return FileFailure(str(path), "read", type(exc).__name__, getattr(exc, "reason", str(exc)))
+    try:
+        rows = extract_document(doc)
+    except EvsynthError as exc:
+        return FileFailure(str(path), "extract", type(exc).__name__, str(exc))
+    return doc, rows
+
+
+def _failure_of(outcome: Outcome) -> FileFailure:
+    stage = "extract" if outcome.status == "error" else "limit"
+    error = {"timeout": "Timeout", "memory": "MemoryError"}.get(outcome.status, outcome.error_type)
+    return FileFailure(str(outcome.item), stage, error, outcome.message, outcome.seconds)
+
+
+def expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None) -> list[str]:
+    """Files to read, as the reader finds them: None means the bundled papers; folders are
+    searched recursively for .txt/.md/.pdf (``README.md`` and hidden files skipped)."""
+    from evsynth.reader import _expand
+
+    if paths is None:
+        from evsynth.corpus import bundled_papers
+
+        return [str(p) for p in bundled_papers()]
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    return [str(p) for p in _expand(paths)]
+
+
+def collect(
+    results: Iterable[tuple[str, Any]],
+) -> tuple[list, list[pd.DataFrame], list[FileFailure]]:
+    """Split per-file results ``(path, (doc, rows) | FileFailure | Outcome)`` into
+    ``(docs, evidence_rows, failures)``, keeping the order of the paths."""
+    docs: list = []
+    rows: list[pd.DataFrame] = []
+    failures: list[FileFailure] = []
+    for _path, value in results:
+        if isinstance(value, FileFailure):
+            failures.append(value)
+        elif isinstance(value, Outcome):
+            failures.append(_failure_of(value))
+        else:
+            doc, frame = value
+            docs.append(doc)
+            rows.append(frame)
+    return docs, rows, failures
+
+
+def extract_many(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None,
+    *,
+    workers: int | None = None,
+    timeout: float | None = 120.0,
+    memory_mb: int | None = 4096,
+    progress: bool = True,
+) -> tuple[list, list[pd.DataFrame], list[FileFailure]]:
+    """Read and extract many papers, each in its own process with a time and memory limit.
+
+    Parameters
+    ----------
+    paths : files or folders (folders searched recursively for .txt/.md/.pdf); None for the
+        bundled papers.
+    workers : papers processed at once (default ``os.cpu_count()``).
+    timeout : seconds one paper may take before its worker is stopped (None: no limit).
+    memory_mb : address-space limit per worker in MiB (None: no limit; POSIX only).
+    progress : show a progress bar on stderr.
+
+    Returns
+    -------
+    docs : list of Document, the papers that were read and extracted, in path order.
+    evidence_rows : list of DataFrame, ``evidence_rows[i] == extract_document(docs[i])``
+        (columns :data:`evsynth.schema.EVIDENCE_COLUMNS`); identical to the serial path.
+    failures : list of :class:`FileFailure`, one per paper that failed (typed, with the reason);
+        never dropped silently.
+    """
+    files = expand(paths)
+    outcomes = map_isolated(
+        extract_one,
+        files,
+        workers=(os.cpu_count() or 1) if workers is None else workers,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        progress=progress,
+        label="extract",
+    )
+    return collect((o.item, o.value if o.ok else o) for o in outcomes)
+
+
+def failures_frame(failures: Iterable[FileFailure]) -> pd.DataFrame:
+    """Failures as a DataFrame with columns path, stage, error, message, seconds."""
+    cols = ["path", "stage", "error", "message", "seconds"]
+    rows = [f.to_frame().iloc[0].to_dict() for f in failures]
+    return pd.DataFrame(rows, columns=cols)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evsynth._display import frame_html
+from evsynth._display import FrameDisplay, frame_html
 from evsynth._io import atomic_write_csv
 from evsynth.document import Document
 from evsynth.errors import EvsynthError, ExtractionError
@@ -358,7 +358,7 @@ def _join_notes(existing: str, *more: str) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class EvidenceTable:
+class EvidenceTable(FrameDisplay):
     """The evidence table of a set of papers, with its studies and what went wrong.
 
     Attributes
@@ -593,6 +593,17 @@ def extract_documents(
                 {"file": name, "stage": "extract", "error": type(exc).__name__, "message": str(exc)}
             )
             _progress(f"{name}: extraction failed: {exc}", progress)
+            continue
+        except Exception as exc:  # a bug in a rule must not lose the other papers' rows
+            extra_failures.append(
+                {
+                    "file": name,
+                    "stage": "extract",
+                    "error": type(exc).__name__,
+                    "message": f"internal error in the extractors ({exc}); please report it with this file",
+                }
+            )
+            _progress(f"{name}: extraction failed with an internal error: {exc!r}", progress)
             continue
         rows = rows.copy()
         rows["report"] = name

@@ -47,17 +47,53 @@ HEADINGS: dict[str, str] = {
 }
 #: Back-matter headings that end the body (section name "other").
 BACK_MATTER = {
-    "data availability statement", "data availability", "ethics statement", "author contributions",
-    "funding", "conflict of interest", "conflicts of interest", "acknowledgments", "acknowledgements",
-    "publisher's note", "publisher’s note", "supplementary material", "supplementary materials",
-    "generative ai statement", "competing interests", "declaration of competing interest",
-    "abbreviations", "keywords", "key findings", "tl;dr", "contribution", "linked entities",
-    "full-text entities", "full text", "figures",
+    "data availability statement",
+    "data availability",
+    "ethics statement",
+    "author contributions",
+    "funding",
+    "conflict of interest",
+    "conflicts of interest",
+    "acknowledgments",
+    "acknowledgements",
+    "publisher's note",
+    "publisher’s note",
+    "supplementary material",
+    "supplementary materials",
+    "generative ai statement",
+    "competing interests",
+    "declaration of competing interest",
+    "abbreviations",
+    "keywords",
+    "key findings",
+    "tl;dr",
+    "contribution",
+    "linked entities",
+    "full-text entities",
+    "full text",
+    "figures",
 }
 _ABSTRACT_LABELS = {
-    "background", "purpose", "objective", "objectives", "aim", "aims", "introduction", "methods",
-    "method", "materials and methods", "patients and methods", "results", "findings", "discussion",
-    "conclusion", "conclusions", "interpretation", "design", "setting", "participants",
+    "background",
+    "purpose",
+    "objective",
+    "objectives",
+    "aim",
+    "aims",
+    "introduction",
+    "methods",
+    "method",
+    "materials and methods",
+    "patients and methods",
+    "results",
+    "findings",
+    "discussion",
+    "conclusion",
+    "conclusions",
+    "interpretation",
+    "design",
+    "setting",
+    "participants",
 }
 
 _HEADING_LINE = re.compile(
@@ -65,12 +101,16 @@ _HEADING_LINE = re.compile(
     r"(?P<title>[A-Za-z][A-Za-z ,;&'’/-]{1,60}?)(?:\*\*)?[ ]*:?[ ]*$",
     re.MULTILINE,
 )
-_RUN_IN = re.compile(r"^[ ]{0,3}(?:\*\*)?(?P<title>[A-Z][A-Za-z ]{2,30}?)(?:\*\*)?:[ ]+\S", re.MULTILINE)
+_RUN_IN = re.compile(
+    r"^[ ]{0,3}(?:\*\*)?(?P<title>[A-Z][A-Za-z ]{2,30}?)(?:\*\*)?:[ ]+\S", re.MULTILINE
+)
 _FIGURE = re.compile(r"^[ ]{0,3}(?:Figure|FIGURE|Fig\.)[ ]?\d{1,2}[A-Za-z]?\b[^\n]*$", re.MULTILINE)
 
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>\[\]{}|\\^`]+")
 _DOI_LABEL = re.compile(r"(?:doi|DOI)\s*[:.]?\s*(?:https?://(?:dx\.)?doi\.org/)?$")
-_DOI_SUFFIX = re.compile(r"(?:/(?:full|abstract|pdf|epdf|html|meta|fulltext|supplementary.*)|#.*)$", re.IGNORECASE)
+_DOI_SUFFIX = re.compile(
+    r"(?:/(?:full|abstract|pdf|epdf|html|meta|fulltext|supplementary.*)|#.*)$", re.IGNORECASE
+)
 
 #: Trial registries: ChiCTR (with or without the "-XXX-" type), ClinicalTrials.gov, ISRCTN,
 #: EudraCT, ANZCTR, CTRI, DRKS, UMIN, jRCT, PACTR, IRCT, KCT.
@@ -143,11 +183,21 @@ def find_sections(
     for m in _RUN_IN.finditer(text):
         key = _clean_heading(m.group("title"))
         if key in _ABSTRACT_LABELS and not in_table(m.start()):
-            run_ins.append((m.start(), m.start() + len(m.group("title")), "abstract", m.group("title") + ":"))
+            run_ins.append(
+                (m.start(), m.start() + len(m.group("title")), "abstract", m.group("title") + ":")
+            )
     heads.sort()
 
     # the abstract: labels before the first body "introduction" heading
-    intro = next((h for h in heads if h[2] == "introduction" and _clean_heading(h[3].lstrip("#0123456789. ")) == "introduction"), None)
+    intro = next(
+        (
+            h
+            for h in heads
+            if h[2] == "introduction"
+            and _clean_heading(h[3].lstrip("#0123456789. ")) == "introduction"
+        ),
+        None,
+    )
     if intro is None:
         # a body without an "Introduction" heading: the first methods heading ends the abstract
         intro = next((h for h in heads if h[2] == "methods" and h[0] > 0), None)
@@ -163,7 +213,9 @@ def find_sections(
         labels.sort()
         if labels and (abstract_start is None or labels[0][0] < abstract_start):
             abstract_start, abstract_heading = labels[0][0], labels[0][3]
-        heads = [h for h in heads if h[0] >= intro[0] or h[2] == "other" or h[0] < (abstract_start or 0)]
+        heads = [
+            h for h in heads if h[0] >= intro[0] or h[2] == "other" or h[0] < (abstract_start or 0)
+        ]
     elif explicit is None and run_ins:
         abstract_start, abstract_heading = run_ins[0][0], run_ins[0][3]
     if abstract_start is not None:
@@ -180,7 +232,12 @@ def find_sections(
         end = heads[k + 1][0] if k + 1 < len(heads) else len(text)
         sections.append(Section(name, heading, start, end))
 
-    nested = [Section("table", text[a : text.find("\n", a) if text.find("\n", a) > 0 else b].strip(), a, b) for a, b in tables]
+    nested = [
+        Section(
+            "table", text[a : text.find("\n", a) if text.find("\n", a) > 0 else b].strip(), a, b
+        )
+        for a, b in tables
+    ]
     if figures:
         for m in _FIGURE.finditer(text):
             if in_table(m.start()):

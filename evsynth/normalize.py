@@ -91,7 +91,9 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, np.ndarray]:
     return "".join(parts), np.concatenate(idx)
 
 
-def _sub(pattern: str | re.Pattern[str], repl: str | Callable[[re.Match[str]], str], flags=0) -> Rule:
+def _sub(
+    pattern: str | re.Pattern[str], repl: str | Callable[[re.Match[str]], str], flags=0
+) -> Rule:
     """A rule from a regular expression and a replacement (string or function of the match)."""
     rx = re.compile(pattern, flags) if isinstance(pattern, str) else pattern
 
@@ -122,7 +124,15 @@ invisible_characters = _sub("[\u00ad\u200b\u200c\u200d\u2060\ufeff]", "")
 
 #: Ligatures as produced by PDF fonts become their letters.
 ligatures = _table(
-    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+    }
 )
 
 #: No-break, thin, hair, figure, en/em and narrow spaces become a plain space (tabs and newlines stay).
@@ -132,22 +142,49 @@ spaces = _sub("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]", " ")
 #: figure dash U+2012, en dash U+2013, minus sign U+2212, small/fullwidth hyphen-minus.
 #: The em dash (U+2014) and horizontal bar (U+2015) become "-" only between two numbers
 #: ("0.21—0.96"); in prose they stay a dash.
-dashes = _table({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-", "\ufe63": "-", "\uff0d": "-"})
+dashes = _table(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2212": "-",
+        "\ufe63": "-",
+        "\uff0d": "-",
+    }
+)
 em_dash_ranges = _sub(r"(?<=\d)(\s?)[\u2014\u2015](\s?)(?=\d)", "-")
 
 #: A minus sign (U+2212) set apart from its number ("95% CI − 1.69 to 2.17", common in PDFs)
 #: is attached to it: "-1.69". Only after a space, "(", "=", "[" or ",", so "a − b" between two
 #: numbers (a subtraction or a range) is left to the dash rule.
-detached_minus = _sub(r"(?:(?<=[\s(=\[,;:])|^)\u2212[ \u00a0\u2009\u202f](?=\d)(?<![\d.] \u2212 )", "-", re.MULTILINE)
+detached_minus = _sub(
+    r"(?:(?<=[\s(=\[,;:])|^)\u2212[ \u00a0\u2009\u202f](?=\d)(?<![\d.] \u2212 )", "-", re.MULTILINE
+)
 
 #: Full-width punctuation (common in papers typeset in East Asia) becomes ASCII:
 #: "1.15（1.04-1.29）" -> "1.15(1.04-1.29)".
 fullwidth_punctuation = _table(
-    {"（": "(", "）": ")", "［": "[", "］": "]", "，": ",", "：": ":", "；": ";", "％": "%", "＝": "=", "＜": "<", "＞": ">", "＋": "+"}
+    {
+        "（": "(",
+        "）": ")",
+        "［": "[",
+        "］": "]",
+        "，": ",",
+        "：": ":",
+        "；": ";",
+        "％": "%",
+        "＝": "=",
+        "＜": "<",
+        "＞": ">",
+        "＋": "+",
+    }
 )
 
 #: One canonical form of the comparison signs: "≦", "⩽" -> "≤"; "≧", "⩾" -> "≥".
-comparison_signs = _table({"\u2266": "\u2264", "\u2a7d": "\u2264", "\u2267": "\u2265", "\u2a7e": "\u2265"})
+comparison_signs = _table(
+    {"\u2266": "\u2264", "\u2a7d": "\u2264", "\u2267": "\u2265", "\u2a7e": "\u2265"}
+)
 
 #: Lancet-style middle-dot decimals: "0·62" -> "0.62" (only between two digits).
 middle_dot_decimals = _sub(r"(?<=\d)[\u00b7\u2219](?=\d)", ".")
@@ -161,15 +198,61 @@ markdown_links = _sub(_LINK, lambda m: m.group(1))
 markdown_escapes = _sub(r"\\([()\[\]#*_])", r"\1")
 
 _LATEX_SYMBOLS = {
-    "geq": "≥", "ge": "≥", "geqslant": "≥", "leq": "≤", "le": "≤", "leqslant": "≤",
-    "pm": "±", "mp": "∓", "times": "×", "cdot": "⋅", "sim": "~", "approx": "≈",
-    "lt": "<", "gt": ">", "neq": "≠", "ne": "≠", "alpha": "α", "beta": "β", "gamma": "γ",
-    "delta": "δ", "kappa": "κ", "mu": "μ", "chi": "χ", "circ": "°", "degree": "°",
-    "dagger": "†", "ddagger": "‡", "infty": "∞", "to": "→", "rightarrow": "→",
-    "%": "%", "#": "#", "&": "&", "_": "_", "$": "$", "{": "{", "}": "}",
-    ",": " ", ";": " ", ":": " ", " ": " ", "!": "", "quad": " ", "qquad": " ",
-    "left": "", "right": "", "mathrm": "", "text": "", "textrm": "", "mathit": "",
-    "mathbf": "", "textbf": "", "textit": "", "operatorname": "", "mbox": "",
+    "geq": "≥",
+    "ge": "≥",
+    "geqslant": "≥",
+    "leq": "≤",
+    "le": "≤",
+    "leqslant": "≤",
+    "pm": "±",
+    "mp": "∓",
+    "times": "×",
+    "cdot": "⋅",
+    "sim": "~",
+    "approx": "≈",
+    "lt": "<",
+    "gt": ">",
+    "neq": "≠",
+    "ne": "≠",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "kappa": "κ",
+    "mu": "μ",
+    "chi": "χ",
+    "circ": "°",
+    "degree": "°",
+    "dagger": "†",
+    "ddagger": "‡",
+    "infty": "∞",
+    "to": "→",
+    "rightarrow": "→",
+    "%": "%",
+    "#": "#",
+    "&": "&",
+    "_": "_",
+    "$": "$",
+    "{": "{",
+    "}": "}",
+    ",": " ",
+    ";": " ",
+    ":": " ",
+    " ": " ",
+    "!": "",
+    "quad": " ",
+    "qquad": " ",
+    "left": "",
+    "right": "",
+    "mathrm": "",
+    "text": "",
+    "textrm": "",
+    "mathit": "",
+    "mathbf": "",
+    "textbf": "",
+    "textit": "",
+    "operatorname": "",
+    "mbox": "",
 }
 _LATEX_CMD = re.compile(r"\\([A-Za-z]+|[%#&_${},;: !])")
 _MATH = re.compile(r"\$([^$\n]{1,200}?)\$")
@@ -202,12 +285,34 @@ latex_math = _sub(_MATH, _math)
 
 #: LaTeX outside "$...$" (converters drop the dollars): "\geq" -> "≥", "\%" -> "%", "^{1†}" -> "^1†".
 latex_commands = _sub(
-    re.compile(r"\\(geq|leq|geqslant|leqslant|ge|le|pm|times|%|cdot|sim|alpha|beta|gamma|mu|chi|circ|dagger)(?![A-Za-z])\s?"),
-    lambda m: _LATEX_SYMBOLS[m.group(1)] + (" " if m.group(1) in ("geq", "leq", "ge", "le", "pm", "times") and m.group(0).endswith(" ") else ""),
+    re.compile(
+        r"\\(geq|leq|geqslant|leqslant|ge|le|pm|times|%|cdot|sim|alpha|beta|gamma|mu|chi|circ|dagger)(?![A-Za-z])\s?"
+    ),
+    lambda m: (
+        _LATEX_SYMBOLS[m.group(1)]
+        + (
+            " "
+            if m.group(1) in ("geq", "leq", "ge", "le", "pm", "times") and m.group(0).endswith(" ")
+            else ""
+        )
+    ),
 )
 latex_braces = _sub(r"([\^_])\{([^{}\n]{1,20})\}", r"\1\2")
 
-_SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+"}
+_SUPERSCRIPTS = {
+    "⁰": "0",
+    "¹": "1",
+    "²": "2",
+    "³": "3",
+    "⁴": "4",
+    "⁵": "5",
+    "⁶": "6",
+    "⁷": "7",
+    "⁸": "8",
+    "⁹": "9",
+    "⁻": "-",
+    "⁺": "+",
+}
 
 
 def _power(m: re.Match[str]) -> str:

@@ -142,7 +142,11 @@ def _line_text(words: list[dict], size: float, bottom: float) -> str:
                 out += t  # overlapping glyphs of one word ("second-g" + "eneration")
                 prev = w
                 continue
-            if gap < 0.3 * size and _superscript(w, size, bottom) and not _superscript(prev, size, bottom):
+            if (
+                gap < 0.3 * size
+                and _superscript(w, size, bottom)
+                and not _superscript(prev, size, bottom)
+            ):
                 if re.search(r"(?<![\d.])10$", out) and re.match(r"^[-−–+]?\d{1,3}$", t):
                     out += "^" + t
                     prev = w
@@ -181,8 +185,12 @@ def _make_line(words: list[dict]) -> _Line:
     size = max(w["size"] for w in words)
     big = [w for w in words if w["size"] >= size - 0.01]
     ln = _Line(
-        words, min(w["top"] for w in big), max(w["bottom"] for w in big),
-        min(w["x0"] for w in words), max(w["x1"] for w in words), size,
+        words,
+        min(w["top"] for w in big),
+        max(w["bottom"] for w in big),
+        min(w["x0"] for w in words),
+        max(w["x1"] for w in words),
+        size,
     )
     ln.text = _line_text(words, size, ln.bottom)
     return ln
@@ -247,7 +255,12 @@ def _h_rules(page) -> list[tuple[float, float, float]]:
     rules.sort()
     merged: list[tuple[float, float, float]] = []
     for r in rules:
-        if merged and abs(r[0] - merged[-1][0]) < 2.5 and r[1] <= merged[-1][2] + 2 and r[2] >= merged[-1][1] - 2:
+        if (
+            merged
+            and abs(r[0] - merged[-1][0]) < 2.5
+            and r[1] <= merged[-1][2] + 2
+            and r[2] >= merged[-1][1] - 2
+        ):
             t, a, b = merged[-1]
             merged[-1] = (t, min(a, r[1]), max(b, r[2]))
         else:
@@ -274,28 +287,39 @@ def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_Tab
     captions = []
     for i, ln in enumerate(lines):
         ws = ln.words
-        if len(ws) >= 2 and ws[0]["text"] in ("Table", "TABLE") and _CAPTION_NUM.match(ws[1]["text"]):
+        if (
+            len(ws) >= 2
+            and ws[0]["text"] in ("Table", "TABLE")
+            and _CAPTION_NUM.match(ws[1]["text"])
+        ):
             captions.append(i)
     other_caps = [
-        ln.top for ln in lines
+        ln.top
+        for ln in lines
         if ln.words and re.match(r"^(Table|TABLE|Figure|FIGURE|Fig\.)$", ln.words[0]["text"])
     ]
     regions = []
     for i in captions:
         cap = lines[i]
-        below = [r for r in rules if cap.bottom - 2 <= r[0] <= cap.bottom + 45 and r[2] - r[1] >= 100]
+        below = [
+            r for r in rules if cap.bottom - 2 <= r[0] <= cap.bottom + 45 and r[2] - r[1] >= 100
+        ]
         if not below:
             continue
         # caption lines: the caption line and the lines after it down to the top rule
         top_rule = below[0]
         cap_lines = [cap] + [
-            ln for ln in lines[i + 1 :] if ln.top < top_rule[0] and ln.x0 >= top_rule[1] - 5 and ln.x1 <= top_rule[2] + 5
+            ln
+            for ln in lines[i + 1 :]
+            if ln.top < top_rule[0] and ln.x0 >= top_rule[1] - 5 and ln.x1 <= top_rule[2] + 5
         ]
         x0, x1 = top_rule[1], top_rule[2]
         limit = min([t for t in other_caps if t > top_rule[0] + 5] + [page.height])
         candidates = [
-            r for r in rules
-            if top_rule[0] + 4 < r[0] < limit and r[2] - r[1] >= 0.6 * (x1 - x0)
+            r
+            for r in rules
+            if top_rule[0] + 4 < r[0] < limit
+            and r[2] - r[1] >= 0.6 * (x1 - x0)
             and min(r[2], x1) - max(r[1], x0) >= 0.8 * (x1 - x0) * 0.6
         ]
         # the table ends at the last of these rules before running text: two or more long
@@ -304,9 +328,13 @@ def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_Tab
         prev = top_rule[0]
         for r in candidates:
             prose = [
-                sg for sg in segs
-                if prev < (sg.top + sg.bottom) / 2 < r[0] and sg.size >= body_size - 0.3
-                and sg.x1 - sg.x0 >= 0.4 * (x1 - x0) and sg.x0 >= x0 - 5 and sg.x1 <= x1 + 5
+                sg
+                for sg in segs
+                if prev < (sg.top + sg.bottom) / 2 < r[0]
+                and sg.size >= body_size - 0.3
+                and sg.x1 - sg.x0 >= 0.4 * (x1 - x0)
+                and sg.x0 >= x0 - 5
+                and sg.x1 <= x1 + 5
                 and len(sg.words) >= 6
                 and sum(bool(re.search(r"\d", w["text"])) for w in sg.words) < 0.3 * len(sg.words)
             ]
@@ -319,10 +347,14 @@ def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_Tab
         bottom = wide[-1][0]
         header_bottom = wide[0][0] if len(wide) >= 2 else None
         partial = [
-            r for r in rules
-            if top_rule[0] + 2 < r[0] < (header_bottom or bottom) - 2 and r[2] - r[1] < 0.6 * (x1 - x0)
+            r
+            for r in rules
+            if top_rule[0] + 2 < r[0] < (header_bottom or bottom) - 2
+            and r[2] - r[1] < 0.6 * (x1 - x0)
         ]
-        regions.append(_TableRegion(cap_lines, x0, x1, cap.top, top_rule[0], header_bottom, bottom, partial))
+        regions.append(
+            _TableRegion(cap_lines, x0, x1, cap.top, top_rule[0], header_bottom, bottom, partial)
+        )
     return regions
 
 
@@ -370,7 +402,9 @@ def _cells_of(ln: _Line, cols: list[tuple[float, float]]) -> list[str]:
         a, b = w["x0"], w["x1"]
         best = max(range(len(cols)), key=lambda k: min(b, cols[k][1]) - max(a, cols[k][0]))
         if min(b, cols[best][1]) - max(a, cols[best][0]) < 0:
-            best = min(range(len(cols)), key=lambda k: abs((a + b) / 2 - (cols[k][0] + cols[k][1]) / 2))
+            best = min(
+                range(len(cols)), key=lambda k: abs((a + b) / 2 - (cols[k][0] + cols[k][1]) / 2)
+            )
         parts[best].append(w)
     return [_line_text(ws, ln.size, ln.bottom) if ws else "" for ws in parts]
 
@@ -379,8 +413,11 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
     """Caption, blank line, tab-separated rows and footnote of one table; ids of lines used."""
     used = {id(ln) for ln in region.caption_lines}
     inside = [
-        ln for ln in lines
-        if region.rule_top - 1 < ln.mid < region.bottom + 1 and ln.x0 >= region.x0 - 5 and ln.x1 <= region.x1 + 5
+        ln
+        for ln in lines
+        if region.rule_top - 1 < ln.mid < region.bottom + 1
+        and ln.x0 >= region.x0 - 5
+        and ln.x1 <= region.x1 + 5
     ]
     used |= {id(ln) for ln in inside}
     hb = region.header_bottom
@@ -395,7 +432,11 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
         for ph in _phrases(ln):
             a, b = ph[0]["x0"], ph[-1]["x1"]
             text = _line_text(ph, ln.size, ln.bottom)
-            span = [r for r in region.partial_rules if r[0] > ln.bottom - 1 and r[1] - 3 <= (a + b) / 2 <= r[2] + 3]
+            span = [
+                r
+                for r in region.partial_rules
+                if r[0] > ln.bottom - 1 and r[1] - 3 <= (a + b) / 2 <= r[2] + 3
+            ]
             if span:
                 r = min(span, key=lambda r: r[0])
                 ks = [k for k, (c0, c1) in enumerate(cols) if r[1] - 3 <= (c0 + c1) / 2 <= r[2] + 3]
@@ -411,7 +452,8 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
         # a wrapped row: empty first cell, no cell that is a number, and text where the row
         # above has text (the cells continue those above)
         if (
-            body_rows and not cells[0]
+            body_rows
+            and not cells[0]
             and not any(re.fullmatch(r"[-−–+]?[\d.,]+%?", c) for c in cells)
             and all(not c or body_rows[-1][k] for k, c in enumerate(cells))
         ):
@@ -465,14 +507,19 @@ def _page_lines(page) -> list[_Line]:
 def _join_lines(lines: list[_Line], body_size: float) -> str:
     """Lines -> text with blank lines between paragraphs, headings and blocks."""
     out: list[str] = []
-    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:], strict=False) if 0 <= b.top - a.bottom < 20]
+    gaps = [
+        b.top - a.bottom
+        for a, b in zip(lines, lines[1:], strict=False)
+        if 0 <= b.top - a.bottom < 20
+    ]
     typical = statistics.median(gaps) if gaps else 3.0
     prev = None
     for ln in lines:
         if prev is not None:
             same_row = abs(ln.top - prev.top) < 0.5 * ln.size and ln.x0 > prev.x1
             para = (
-                ln.is_table or prev.is_table
+                ln.is_table
+                or prev.is_table
                 or ln.top - prev.bottom > typical + 0.6 * body_size
                 or ln.top < prev.top - 0.5 * ln.size
                 or abs(ln.size - prev.size) > 0.8
@@ -517,9 +564,13 @@ def extract_pdf(path: str | Path) -> PdfText:
             body_size = Counter(round(s, 1) for s in sizes).most_common(1)[0][0] if sizes else 10.0
             for pno, (page, lines) in enumerate(all_lines):
                 lines = [
-                    ln for ln in lines
-                    if not ((ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height)
-                            and marks[re.sub(r"\d+", "#", ln.text)] >= 2 and n_pages > 1)
+                    ln
+                    for ln in lines
+                    if not (
+                        (ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height)
+                        and marks[re.sub(r"\d+", "#", ln.text)] >= 2
+                        and n_pages > 1
+                    )
                 ]
                 if pno == 0 and lines:
                     title = _title(lines, page.height, body_size)
@@ -538,9 +589,14 @@ def extract_pdf(path: str | Path) -> PdfText:
     except (NoTextLayerError, CorruptPDFError):
         raise
     except Exception as exc:  # pdfminer raises many private exception types on broken files
-        raise CorruptPDFError(path, f"the PDF could not be parsed ({type(exc).__name__}: {exc})") from None
+        raise CorruptPDFError(
+            path, f"the PDF could not be parsed ({type(exc).__name__}: {exc})"
+        ) from None
     chars = [len(t.strip()) for t in page_texts]
-    if sum(chars) < MIN_PAGE_CHARS * max(1, n_pages) // 2 and max(chars, default=0) < MIN_PAGE_CHARS:
+    if (
+        sum(chars) < MIN_PAGE_CHARS * max(1, n_pages) // 2
+        and max(chars, default=0) < MIN_PAGE_CHARS
+    ):
         raise NoTextLayerError(
             path,
             f"none of its {n_pages} page(s) has a text layer (a scanned image); run OCR "

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evsynth.document import Document, Section, Table
@@ -109,8 +110,6 @@ def _document(
 
 def _section_of(table: Table, sections: list[Section], offsets) -> str:
     """Name of the top-level section a table (original offsets) sits in."""
-    import numpy as np
-
     pos = int(np.searchsorted(offsets, table.start, side="left"))
     name = "table"
     for s in sections:
@@ -173,7 +172,9 @@ def read(path: str | os.PathLike[str]) -> Document:
     if not p.exists():
         raise MissingFileError(p, "no such file; check the path (and the working directory)")
     if p.is_dir():
-        raise UnsupportedFormatError(p, "this is a folder; use read_many() to read every paper in it")
+        raise UnsupportedFormatError(
+            p, "this is a folder; use read_many() to read every paper in it"
+        )
     fmt = SUPPORTED.get(p.suffix.lower())
     if fmt is None:
         kinds = ", ".join(sorted(set(SUPPORTED)))
@@ -244,7 +245,9 @@ def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
                 sorted(
                     f
                     for f in p.rglob("*")
-                    if f.is_file() and f.suffix.lower() in SUPPORTED and not f.name.startswith(".")
+                    if f.is_file()
+                    and f.suffix.lower() in SUPPORTED
+                    and not f.name.startswith(".")
                     and f.name != "README.md"
                 )
             )

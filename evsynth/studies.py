@@ -118,6 +118,10 @@ _SAMPLE_SIZE_PATTERNS = [
         rf"\b{_NUM} (?:[\w/+-]+ ){{0,4}}?{_PATIENT_WORDS} (?:were|was) (?:enrolled|included|recruited)",
         re.IGNORECASE,
     ),
+    re.compile(
+        rf"\b(?:involving|including|a total of) {_NUM} (?:[\w/+-]+ ){{0,3}}?{_PATIENT_WORDS}",
+        re.IGNORECASE,
+    ),
     re.compile(rf"\b(?:in|of) {_NUM} (?:[\w/+-]+ ){{0,4}}?{_PATIENT_WORDS}\b", re.IGNORECASE),
 ]
 
@@ -261,7 +265,9 @@ def ascii_slug(name: str) -> str:
     return re.sub(r"[^a-z]", "", decomposed.encode("ascii", "ignore").decode().lower())
 
 
-_MARKERS = re.compile(r"\^\{[^}]*\}|\[[^\]]*\]|[*†‡§¶#⁰¹²³⁴⁵⁶⁷⁸⁹\d]+")
+_MARKERS = re.compile(
+    r"\^\{[^}]*\}|\[[^\]]*\]|(?<=[^\W\d_])\d+(?:,(?:\d+|[a-z])\b)*|[*†‡§¶#⁰¹²³⁴⁵⁶⁷⁸⁹\d]+"
+)
 _PERSON = re.compile(r"^[A-Z][\w'’-]*(?:\s+[A-Z][\w'’.-]*){1,3}$")
 
 
@@ -307,27 +313,32 @@ def _author_line(front: str) -> list[str] | None:
         names = _split_names(m.group(1))
         if names:
             return _given_first_authors(names)
-    # the first line (or paragraph) listing >= 3 personal names
+    # the first paragraph listing >= 3 personal names (or 2 joined by "and", with affiliation marks)
     for para in re.split(r"\n\s*\n", front):
         flat = " ".join(para.split())
-        if len(flat) > 1500 or re.search(r"\b(?:BY|CORRESPONDENCE|Department|University)\b", flat):
+        if len(flat) > 1500 or re.search(
+            r"\b(?:BY|CORRESPONDENCE|Department|University|Journal)\b", flat
+        ):
             continue
         names = _split_names(flat)
-        if len(names) >= 3 and all(_PERSON.match(n) for n in names):
+        if not names or not all(_PERSON.match(n) for n in names):
+            continue
+        marked = bool(re.search(r"[^\W\d_]\d|[*†‡]", flat))
+        if len(names) >= 3 or (len(names) == 2 and " and " in flat and marked):
             return _given_first_authors(names)
     return None
 
 
 def _year(front: str, text: str) -> str:
+    date = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{_MONTH}\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d\d)"
     for pattern in (
-        rf"\bPUBLISHED:?\s+(?:\d{{1,2}}\s+)?{_MONTH}\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d\d)",
+        rf"\b(?:PUBLISHED|Published(?: online)?):?\s+(?:on\s+)?{date}",
         r"·\s*((?:19|20)\d\d)-\d\d-\d\d",
-        r"\bPublished(?: online)?:?\s+(?:\w+\s+){0,3}((?:19|20)\d\d)",
-        r"©\s*((?:19|20)\d\d)",
+        r"\(((?:19|20)\d\d)\)\s*\d+\s*:\s*\d+",  # running head "Journal (2018) 13:144"
+        r"©\s*(?:The Author\(s\)\.?\s*)?((?:19|20)\d\d)",
+        rf"\b(?:ACCEPTED|Accepted):?\s+{date}",
     ):
-        m = re.search(pattern, front, re.IGNORECASE) or re.search(
-            pattern, text[:6000], re.IGNORECASE
-        )
+        m = re.search(pattern, front) or re.search(pattern, text[:6000])
         if m:
             return m.groups()[-1]
     return ""
@@ -339,6 +350,11 @@ def _year(front: str, text: str) -> str:
 def _design(texts: list[str]) -> str:
     joined = "\n".join(texts)
     low = joined.lower()
+    if re.search(r"\bmeta-?analys[ie]s\b", texts[0].lower()):
+        # a meta-analysis reports other studies' designs; it is the design of this report
+        if re.search(r"\bsystematic review\b", texts[0].lower()):
+            return "systematic review and meta-analysis"
+        return "meta-analysis"
     parts = []
     if re.search(r"(?<!non-)(?<!non)\brandomi[sz]ed\b", low):
         parts.append("randomized")
@@ -537,7 +553,7 @@ def report_metadata(doc: Document) -> ReportMetadata:
         m = _DOI.search(front)
         doi = m.group(0).rstrip(".,;") if m else ""
 
-    design = _design([abstract, methods, *_self_sentences(body)])
+    design = _design([f"{title}\n{abstract}", methods, *_self_sentences(body)])
     n_total = _sample_size([abstract, methods, body])
     centres = _centres([front, methods, ethics])
     registrations = _registrations(doc, [front, abstract, methods, body])

@@ -32,7 +32,14 @@ CAPTION = re.compile(
     re.MULTILINE,
 )
 _P_COLUMN = re.compile(r"^(p|p[- ]?values?|p[ ]?\[.*\]|p\*?|p\s*\(.*\)|p for .*)$", re.IGNORECASE)
-_FOOTNOTE_START = re.compile(r"^\s*(?:[*†‡§¶#^]|\([*†‡§#a-z]\)|[a-z]\s|Note\b|Notes\b|Abbreviations?\b|Data are\b|Values are\b)")
+_FOOTNOTE_START = re.compile(
+    r"^\s*(?:[*†‡§¶#^]|\([*†‡§#a-z]\)|[a-z]\s|Note\b|Notes\b|Abbreviations?\b|Data are\b|Values are\b)"
+)
+_FOOTNOTE_CUE = re.compile(
+    r"\b(?:analy[sz]ed (?:by|with|using)|(?:was|were) (?:calculated|performed|analy[sz]ed|adjusted)"
+    r"|by (?:the )?(?:chi-square|fisher|log-rank|ANCOVA|ANOVA|t)[- ]test|adjusted for)\b",
+    re.IGNORECASE,
+)
 _ABBREV = re.compile(r"(?:^|[;.:]\s*)[A-Z][A-Za-z0-9/+\-]*(?: [A-Za-z0-9/+\-]+)?,\s+\S")
 
 
@@ -163,7 +170,9 @@ def build_table(
     Rules
     -----
     Header rows. Row 0 is a header. In the ``"grid"`` layout (tab-separated or PDF), the rows
-    right after it whose first cell is empty are headers too (a second header level). In the
+    right after it whose first cell is empty are headers too (a second header level), and so is
+    row 1 when row 0's first cell is empty and row 0 has empty cells right of its first header
+    (spanning headers above the row holding the stub label, e.g. "Variable"). In the
     ``"cells"`` layout (one cell per line, empty trailing cells not written), the rows right after
     row 0 with more than one but fewer cells than the widest row are headers; such a row is
     right-aligned (it has no stub cell).
@@ -191,11 +200,7 @@ def build_table(
 
     if layout == "cells":
         n_header = 1
-        while (
-            n_header < len(rows)
-            and n_header < 4
-            and 1 < len(rows[n_header]) < width
-        ):
+        while n_header < len(rows) and n_header < 4 and 1 < len(rows[n_header]) < width:
             n_header += 1
         body_start = n_header
         # align header rows to the full width
@@ -229,6 +234,11 @@ def build_table(
             levels = _spans_from_grid(aligned, width)
     else:
         n_header = 1
+        top = texts[0] + [""] * (width - len(texts[0]))
+        filled = [k for k, v in enumerate(top) if v]
+        spanning = bool(filled) and any(not top[k] for k in range(filled[0], width))
+        if len(rows) > 1 and not top[0] and spanning and any(texts[1][1:]):
+            n_header = 2  # a spanning header row above the row with the stub ("Variable")
         while (
             n_header < len(rows)
             and n_header < 4
@@ -323,7 +333,11 @@ def _footnote(text: str, pos: int) -> tuple[str, int]:
     para = text[p:end].strip()
     if not para or len(para) > 1500 or CAPTION.match(text, p, end):
         return "", pos
-    if _FOOTNOTE_START.match(para) or _ABBREV.search(para):
+    if (
+        _FOOTNOTE_START.match(para)
+        or _ABBREV.search(para)
+        or (len(para) < 1200 and _FOOTNOTE_CUE.search(para) and p - pos <= 3)
+    ):
         return para, end
     return "", pos
 
@@ -407,8 +421,10 @@ def find_tables(text: str, offsets: np.ndarray) -> tuple[list[FoundTable], list[
         if "\t" in text[a:b] and text[a:b].strip() and not any(x <= a < y for x, y in taken):
             j = i
             rows = []
-            while j < len(lines) and "\t" in text[lines[j][0] : lines[j][1]] and not any(
-                x <= lines[j][0] < y for x, y in taken
+            while (
+                j < len(lines)
+                and "\t" in text[lines[j][0] : lines[j][1]]
+                and not any(x <= lines[j][0] < y for x, y in taken)
             ):
                 rows.append(_tsv_row(text, *lines[j], offsets))
                 j += 1

@@ -56,3 +56,67 @@ def test_results_equal_serial_results():
     items = [("ok", i) for i in range(7)]
     outs = map_isolated(_dispatch, items, workers=2, timeout=30)
     assert [o.value for o in outs] == [i * i for i in range(7)]
+
+
+# --------------------------------------------------------------------------- extract_many
+
+
+def _same_document(a, b) -> None:
+    import numpy as np
+
+    assert a.path == b.path and a.format == b.format
+    assert a.original == b.original and a.text == b.text
+    assert np.array_equal(a.offsets, b.offsets)
+    assert (a.title, a.doi, a.registrations) == (b.title, b.doi, b.registrations)
+    assert a.sections == b.sections and a.tables == b.tables and a.warnings == b.warnings
+
+
+def test_extract_many_equals_the_serial_path(tmp_path):
+    """Each paper in its own process gives exactly what read + extract_document give serially."""
+    import pandas as pd
+
+    import evsynth
+    from evsynth.batch import extract_many
+    from evsynth.extract import extract_document
+
+    papers = evsynth.bundled_papers()
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<")  # one failure among them
+    docs, rows, failures = extract_many(
+        [*papers, tmp_path / "broken.pdf"], workers=2, progress=False
+    )
+    assert [d.path for d in docs] == [str(p) for p in papers]
+    assert len(rows) == len(docs)
+    for path, doc, frame in zip(papers, docs, rows, strict=True):
+        serial = evsynth.read(path)
+        _same_document(doc, serial)
+        pd.testing.assert_frame_equal(frame, extract_document(serial))
+    assert sum(len(r) for r in rows) > 50  # the bundled papers report many results
+    assert [(f.path, f.stage, f.error) for f in failures] == [
+        (str(tmp_path / "broken.pdf"), "read", "CorruptPDFError")
+    ]
+
+
+def test_extract_many_reports_limits_as_failures(tmp_path, monkeypatch):
+    """A paper that hangs is stopped at the time limit and named; the others complete."""
+    from evsynth import batch
+
+    slow = tmp_path / "slow.txt"
+    slow.write_text("x")
+    fast = tmp_path / "fast.txt"
+    fast.write_text("y")
+
+    def fake_one(path):
+        if str(path).endswith("slow.txt"):
+            time.sleep(30)
+        return batch.FileFailure(str(path), "read", "EmptyFileError", "stub")
+
+    monkeypatch.setattr(batch, "extract_one", fake_one)  # inherited by the forked workers
+    docs, rows, failures = batch.extract_many(
+        [slow, fast], workers=2, timeout=1.5, progress=False
+    )
+    assert docs == [] and rows == []
+    assert [(f.path, f.stage, f.error) for f in failures] == [
+        (str(slow), "limit", "Timeout"),
+        (str(fast), "read", "EmptyFileError"),
+    ]
+    assert "time limit of 1.5 s" in failures[0].message

@@ -36,15 +36,21 @@ def test_fraction_then_percent_mismatch_is_an_error():
 
 def test_sentence_denominator_mismatch_is_an_error_and_match_is_clean():
     # 12/80 = 15.0%, so 15.3% is wrong; 15.0% is right
-    assert findings_of(_run("Among the 80 patients, 12 (15.3%) relapsed."), "percent",
-                       "error").shape[0] == 1
+    assert (
+        findings_of(_run("Among the 80 patients, 12 (15.3%) relapsed."), "percent", "error").shape[
+            0
+        ]
+        == 1
+    )
     assert _run("Among the 80 patients, 12 (15.0%) relapsed.").empty
 
 
 def test_percentage_no_subset_can_give_is_an_error():
     # 16 of at most 93 patients is at least 17.2%; 5.3% would need about 302 patients
-    text = ("Ninety-three patients were enrolled in this study. Among the enrolled patients, "
-            "16 (5.3%) experienced ICANS.")
+    text = (
+        "Ninety-three patients were enrolled in this study. Among the enrolled patients, "
+        "16 (5.3%) experienced ICANS."
+    )
     row = findings_of(_run(text), "percent", "error")
     assert row["source_quote"].tolist() == ["16 (5.3%)"]
     assert "n = 300-304" in row.iloc[0]["message"]
@@ -80,8 +86,9 @@ def test_implied_denominators_hand_calculation():
 
 
 def test_sample_size_is_the_largest_stated():
-    doc = make_doc("We enrolled 93 patients. A total of 61 patients were screened; 45 patients "
-                   "were included.")
+    doc = make_doc(
+        "We enrolled 93 patients. A total of 61 patients were screened; 45 patients were included."
+    )
     assert sample_size(doc) == 93
 
 
@@ -115,17 +122,24 @@ def test_table_header_and_block_total_denominators():
 
 
 def test_table_cell_that_fits_no_denominator_is_flagged():
-    table = {"label": "Table 2", "caption": "Patients",
-             "header": ["", "Total (n = 109)"],
-             "rows": [["#Previous treatments", ""], ["HSCT (%)", "60 (56.07)"]]}
+    table = {
+        "label": "Table 2",
+        "caption": "Patients",
+        "header": ["", "Total (n = 109)"],
+        "rows": [["#Previous treatments", ""], ["HSCT (%)", "60 (56.07)"]],
+    }
     f = _run("Results.", (table,))
     row = findings_of(f, "percent", "warning")
     assert "n = 107" in row.iloc[0]["message"]
 
 
 @settings(max_examples=200, deadline=None)
-@given(n=st.integers(2, 400), frac=st.floats(0.0, 1.0), dec=st.integers(0, 2),
-       form=st.sampled_from(["fraction", "among", "table"]))
+@given(
+    n=st.integers(2, 400),
+    frac=st.floats(0.0, 1.0),
+    dec=st.integers(0, 2),
+    form=st.sampled_from(["fraction", "among", "table"]),
+)
 def test_correct_percentages_are_never_flagged(n, frac, dec, form):
     """False alarms: k of n printed with 0-2 decimals, rounded half-up, in three layouts."""
     k = round(frac * n)
@@ -135,6 +149,15 @@ def test_correct_percentages_are_never_flagged(n, frac, dec, form):
     elif form == "among":
         f = _run(f"Among the {n} patients, {k} ({pct}%) responded.")
     else:
-        f = _run("Results.", ({"label": "Table 1", "caption": "", "header": ["", f"N = {n}"],
-                               "rows": [["Responders, n (%)", f"{k} ({pct})"]]},))
+        f = _run(
+            "Results.",
+            (
+                {
+                    "label": "Table 1",
+                    "caption": "",
+                    "header": ["", f"N = {n}"],
+                    "rows": [["Responders, n (%)", f"{k} ({pct})"]],
+                },
+            ),
+        )
     assert f.empty, (k, n, pct, form)

@@ -25,8 +25,9 @@ def test_wald_p_from_ci_hand_calculation():
     se = (math.log(6.04) - math.log(1.28)) / (2 * zc)
     p_hand = math.erfc(abs(math.log(2.78)) / se / math.sqrt(2))
     assert math.isclose(p_hand, 0.009782, rel_tol=1e-3)
-    p_min, p_max, p_point = p_range_from_ci(Reported.parse("2.78"), Reported.parse("1.28"),
-                                            Reported.parse("6.04"))
+    p_min, p_max, p_point = p_range_from_ci(
+        Reported.parse("2.78"), Reported.parse("1.28"), Reported.parse("6.04")
+    )
     assert math.isclose(p_point, p_hand, rel_tol=CLOSED_FORM_RTOL)
     assert p_min < 0.0100 < p_max  # the reported p = 0.010 is reachable within rounding
 
@@ -98,7 +99,7 @@ def test_correctly_rounded_reports_are_never_flagged(log_hr, se, dec):
     from scipy.stats import norm
 
     est, lo, hi = (math.exp(log_hr + k * 1.959963984540054 * se) for k in (0, -1, 1))
-    if lo < 10 ** -dec * 5 or hi > 999:
+    if lo < 10**-dec * 5 or hi > 999:
         return
     p = 2 * norm.sf(abs(log_hr) / se)
     ptxt = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
@@ -111,8 +112,13 @@ def test_table_ratios_with_grouped_p_columns():
         "label": "Table 5",
         "caption": "Cox model for PFS",
         "header": ["Variables", "P", "HR (95%CI)", "P", "HR (95%CI)"],
-        "groups": ["", "Univariate analysis", "Univariate analysis", "Multivariate analysis",
-                   "Multivariate analysis"],
+        "groups": [
+            "",
+            "Univariate analysis",
+            "Univariate analysis",
+            "Multivariate analysis",
+            "Multivariate analysis",
+        ],
         "rows": [
             ["#Sex", "", "", "", ""],
             ["Female", "0.026", "2.07 (1.09-3.93)", "0.010", "2.78 (1.28-6.04)"],
@@ -130,8 +136,10 @@ def test_table_ratios_with_separate_ci_column():
         "label": "Table 2",
         "caption": "Multivariate Cox regression analysis",
         "header": ["Subgroup", "HR", "95% CI", "P"],
-        "rows": [["Received steroids", "0.547", "0.271 - 1.103", "0.092"],
-                 ["Received tocilizumab", "1.031", "0.512 - 2.076", "0.0932"]],  # planted
+        "rows": [
+            ["Received steroids", "0.547", "0.271 - 1.103", "0.092"],
+            ["Received tocilizumab", "1.031", "0.512 - 2.076", "0.0932"],
+        ],  # planted
     }
     f = _run("Results.", (table,))
     assert list(f["check"]) == ["ratio_p"]

@@ -23,7 +23,9 @@ def make_doc(text: str, tables: tuple[dict, ...] = (), name: str = "planted.txt"
     pos = len(text)
     built = []
     for spec in tables:
-        head = f"\n\n{spec['label']} | {spec.get('caption', '')}\n" + "\t".join(spec["header"]) + "\n"
+        head = (
+            f"\n\n{spec['label']} | {spec.get('caption', '')}\n" + "\t".join(spec["header"]) + "\n"
+        )
         parts.append(head)
         pos += len(head)
         t_start = pos
@@ -40,8 +42,19 @@ def make_doc(text: str, tables: tuple[dict, ...] = (), name: str = "planted.txt"
                 line += "\t" + val
                 cell_pos += 1
                 if val.strip():
-                    cells.append(TableCell(r, c, val, label, group, spec["header"][c], groups[c],
-                                           cell_pos, cell_pos + len(val)))
+                    cells.append(
+                        TableCell(
+                            r,
+                            c,
+                            val,
+                            label,
+                            group,
+                            spec["header"][c],
+                            groups[c],
+                            cell_pos,
+                            cell_pos + len(val),
+                        )
+                    )
                 cell_pos += len(val)
             line += "\n"
             parts.append(line)

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from evsynth.checks import check_documents
-from evsynth.checks.twobytwo import freeman_halton, candidate_pvalues
+from evsynth.checks.twobytwo import candidate_pvalues, freeman_halton
 from tests.test_checks_support import findings_of, make_doc
 from tests.tolerances import METAFOR_RTOL
 
 REF = json.loads(
-    (Path(__file__).parent.parent / "validation" / "metafor" / "checks_contingency.json").read_text()
+    (
+        Path(__file__).parent.parent / "validation" / "metafor" / "checks_contingency.json"
+    ).read_text()
 )
 
 
@@ -35,12 +37,14 @@ def test_pvalues_match_r(name):
     got = candidate_pvalues(_table(entry))
     assert math.isclose(got["Pearson chi-square"], entry["pearson"], rel_tol=METAFOR_RTOL)
     if entry["yates"] is not None:
-        assert math.isclose(got["chi-square with Yates' correction"], entry["yates"],
-                            rel_tol=METAFOR_RTOL)
+        assert math.isclose(
+            got["chi-square with Yates' correction"], entry["yates"], rel_tol=METAFOR_RTOL
+        )
         assert math.isclose(got["Fisher's exact"], entry["fisher"], rel_tol=METAFOR_RTOL)
     else:
-        assert math.isclose(got["Fisher-Freeman-Halton exact"], entry["fisher"],
-                            rel_tol=METAFOR_RTOL)
+        assert math.isclose(
+            got["Fisher-Freeman-Halton exact"], entry["fisher"], rel_tol=METAFOR_RTOL
+        )
 
 
 def test_freeman_halton_hand_calculation_2x2():
@@ -63,16 +67,20 @@ TABLE3 = {
 
 
 def test_table_p_values_reproduced_by_yates_are_clean():
-    text = ("The CRR did not differ between the non-GC and GC groups (p = 0.17). It did not differ "
-            "for patients given RUX and those not given RUX (p = 0.189). Similar results were "
-            "seen for the TCZ and non-TCZ groups (p = 0.14) (Table 3).")
+    text = (
+        "The CRR did not differ between the non-GC and GC groups (p = 0.17). It did not differ "
+        "for patients given RUX and those not given RUX (p = 0.189). Similar results were "
+        "seen for the TCZ and non-TCZ groups (p = 0.14) (Table 3)."
+    )
     assert check_documents([make_doc(text, (TABLE3,))]).empty
 
 
 def test_text_that_swaps_table_p_values_is_an_error():
-    text = ("The CRR did not differ between the non-GC and GC groups (p = 0.17). It did not differ "
-            "for patients given RUX and those not given RUX (p = 0.14). Similar results were "
-            "seen for the TCZ and non-TCZ groups (p = 0.189) (Table 3).")
+    text = (
+        "The CRR did not differ between the non-GC and GC groups (p = 0.17). It did not differ "
+        "for patients given RUX and those not given RUX (p = 0.14). Similar results were "
+        "seen for the TCZ and non-TCZ groups (p = 0.189) (Table 3)."
+    )
     f = check_documents([make_doc(text, (TABLE3,))])
     swaps = findings_of(f, "p_swap", "error")
     assert len(swaps) == 2
@@ -81,8 +89,14 @@ def test_text_that_swaps_table_p_values_is_an_error():
 
 
 def test_table_p_no_test_reproduces_is_a_warning():
-    table = dict(TABLE3, rows=[TABLE3["rows"][0], TABLE3["rows"][1],
-                               ["p-value", "", "0.017", "", "0.14", "", "0.189"]])
+    table = dict(
+        TABLE3,
+        rows=[
+            TABLE3["rows"][0],
+            TABLE3["rows"][1],
+            ["p-value", "", "0.017", "", "0.14", "", "0.189"],
+        ],
+    )
     f = check_documents([make_doc("Results.", (table,))])
     row = findings_of(f, "two_by_two", "warning")
     assert len(row) == 1 and row.iloc[0]["source_quote"].endswith("0.017")
@@ -116,8 +130,10 @@ def test_p_column_planted_error():
 
 
 def test_text_two_by_two():
-    clean = ("In the non-GC group (n = 46), the CRR was 86.96% (40/46). For the GC group "
-             "(n = 55), the CRR was 96.36% (53/55). The difference was not significant (p = 0.17).")
+    clean = (
+        "In the non-GC group (n = 46), the CRR was 86.96% (40/46). For the GC group "
+        "(n = 55), the CRR was 96.36% (53/55). The difference was not significant (p = 0.17)."
+    )
     assert check_documents([make_doc(clean)]).empty
     planted = clean.replace("p = 0.17", "p = 0.02")
     assert len(findings_of(check_documents([make_doc(planted)]), "two_by_two")) == 1

@@ -321,3 +321,17 @@ def test_bundled_conflict_000_vs_001():
         table.evidence["report"].str.startswith("000") & (table.evidence["measure"] == "HR")
     ]
     assert row000["notes"].str.contains("conflict: 001_71deb3a1bf788464.txt").all()
+
+
+def test_extractor_crash_is_a_recorded_failure(monkeypatch, papers):
+    def crash(doc):
+        if doc.path.endswith("o.txt"):
+            raise ZeroDivisionError("division by zero")
+        return _fake_extractor(doc)
+
+    monkeypatch.setattr(sys.modules["evsynth.extract"], "extract_document", crash)
+    table = extract(papers, progress=False)
+    assert list(table.evidence["report"]) == ["s.md"]
+    f = table.failures.iloc[0]
+    assert (f["file"], f["stage"], f["error"]) == ("o.txt", "extract", "ZeroDivisionError")
+    assert "internal error in the extractors" in f["message"]

@@ -59,6 +59,10 @@ def test_gosh_all_8191_reml_subsets_of_bcg_match_metafor():
     frame = gosh(YI, VI)
     assert len(frame) == 2**13 - 1
     np.testing.assert_array_equal(frame["k"].to_numpy(), ref["k"])
+    # metafor's Fisher scoring fails to converge (100 iterations) on two subsets; so does ours
+    failed = np.flatnonzero(np.isnan(frame["tau2"].to_numpy()))
+    np.testing.assert_array_equal(failed, np.flatnonzero(np.isnan(np.array(ref["tau2"], float))))
+    assert len(failed) == 2
     _compare(frame, ref)
 
 

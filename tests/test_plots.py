@@ -29,7 +29,12 @@ from matplotlib.testing.compare import compare_images
 
 from evsynth.plots import forest_plot, funnel_plot, save_figure, sensitivity_plot
 from evsynth.pooling import meta_analysis
-from tests.tolerances import IMAGE_RMS_TOL
+
+try:
+    from tests.tolerances import IMAGE_RMS_TOL
+except ModuleNotFoundError:  # run as a script: python tests/test_plots.py --regenerate
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.tolerances import IMAGE_RMS_TOL
 
 BASELINE = Path(__file__).parent / "baseline"
 IMAGE_DPI = 100
@@ -62,21 +67,29 @@ def counts_frame() -> pd.DataFrame:
     df = pd.DataFrame(
         COUNTS_15, columns=["label", "group", "events_int", "total_int", "events_ctl", "total_ctl"]
     )
-    a, n1, c, n2 = (df[k].astype(float) for k in ("events_int", "total_int", "events_ctl", "total_ctl"))
+    a, n1, c, n2 = (
+        df[k].astype(float) for k in ("events_int", "total_int", "events_ctl", "total_ctl")
+    )
     df["yi"] = np.log(a / n1) - np.log(c / n2)
     df["vi"] = 1 / a - 1 / n1 + 1 / c - 1 / n2
     return df
 
 
 def rr_analysis(df: pd.DataFrame, **kw):
-    return meta_analysis(df["yi"].to_numpy(), df["vi"].to_numpy(), labels=list(df["label"]), measure="RR", **kw)
+    return meta_analysis(
+        df["yi"].to_numpy(), df["vi"].to_numpy(), labels=list(df["label"]), measure="RR", **kw
+    )
 
 
 def subgroup_result(df: pd.DataFrame):
     from evsynth.pooling.subgroup import subgroup_analysis
 
     return subgroup_analysis(
-        df["yi"].to_numpy(), df["vi"].to_numpy(), subgroups=list(df["group"]), labels=list(df["label"]), measure="RR"
+        df["yi"].to_numpy(),
+        df["vi"].to_numpy(),
+        groups=list(df["group"]),
+        labels=list(df["label"]),
+        measure="RR",
     )
 
 
@@ -126,47 +139,45 @@ def check_image(fig, name: str, tmp_path: Path) -> None:
         shutil.copy(out, base)
         return
     if not base.exists():
-        pytest.fail(f"no baseline {base}; run `python tests/test_plots.py --regenerate` and look at it")
+        pytest.fail(
+            f"no baseline {base}; run `python tests/test_plots.py --regenerate` and look at it"
+        )
     err = compare_images(str(base), str(out), tol=IMAGE_RMS_TOL)
     assert err is None, err
 
 
-def test_image_two_studies(tmp_path):
+def case_two_studies():
     res, df = two_studies()
-    check_image(forest_plot(res, counts=df), "forest_two_studies", tmp_path)
+    return forest_plot(res, counts=df)
 
 
-def test_image_three_studies_ci_off_axis(tmp_path):
-    check_image(forest_plot(three_studies_hr(), xlim=(0.25, 4)), "forest_three_ci_off_axis", tmp_path)
+def case_three_ci_off_axis():
+    return forest_plot(three_studies_hr(), xlim=(0.25, 4))
 
 
-def test_image_subgroups_15(tmp_path):
-    pytest.importorskip("evsynth.pooling.subgroup")
+def case_subgroups_15():
     df = counts_frame()
-    fig = forest_plot(subgroup_result(df), counts=df, title="Complete response by dose group")
-    check_image(fig, "forest_subgroups_15", tmp_path)
+    return forest_plot(subgroup_result(df), counts=df, title="Complete response by dose group")
 
 
-def test_image_long_label(tmp_path):
-    check_image(forest_plot(long_label_analysis()), "forest_long_label", tmp_path)
+def case_long_label():
+    return forest_plot(long_label_analysis())
 
 
-def test_image_long_label_single_column(tmp_path):
-    fig = forest_plot(long_label_analysis(), columns=("estimate_ci",), width_mm=85)
-    check_image(fig, "forest_long_label_85mm", tmp_path)
+def case_long_label_85mm():
+    return forest_plot(long_label_analysis(), columns=("estimate_ci",), width_mm=85)
 
 
-def test_image_k1(tmp_path):
-    check_image(forest_plot(single_study()), "forest_k1", tmp_path)
+def case_k1():
+    return forest_plot(single_study())
 
 
-def test_image_unpoolable_revman(tmp_path):
+def case_unpoolable_revman():
     df = counts_frame().iloc[:6]
-    fig = forest_plot(rr_analysis(df), counts=df, unpoolable=UNPOOLABLE, style="revman")
-    check_image(fig, "forest_unpoolable_revman", tmp_path)
+    return forest_plot(rr_analysis(df), counts=df, unpoolable=UNPOOLABLE, style="revman")
 
 
-def test_image_jama_table(tmp_path):
+def case_jama_table():
     table = pd.DataFrame(
         {
             "label": ["Univariable", "Multivariable", "Propensity-matched"],
@@ -176,11 +187,16 @@ def test_image_jama_table(tmp_path):
             "p": ["0.005", "0.055", "0.19"],
         }
     )
-    fig = forest_plot(table, measure="HR", columns=("estimate_ci", "p"), style="jama", favours=("Favours steroids", "Favours none"))
-    check_image(fig, "forest_jama_table", tmp_path)
+    return forest_plot(
+        table,
+        measure="HR",
+        columns=("estimate_ci", "p"),
+        style="jama",
+        favours=("Favours steroids", "Favours none"),
+    )
 
 
-def test_image_sensitivity(tmp_path):
+def case_sensitivity():
     from evsynth.pooling.bayes import bayesian_meta_analysis
 
     df = counts_frame()
@@ -191,18 +207,40 @@ def test_image_sensitivity(tmp_path):
             df["yi"].to_numpy(), df["vi"].to_numpy(), labels=list(df["label"]), measure="RR"
         ),
     }
-    check_image(sensitivity_plot(results), "forest_sensitivity", tmp_path)
+    return sensitivity_plot(results)
 
 
-def test_image_funnel_contours(tmp_path):
-    check_image(funnel_plot(rr_analysis(counts_frame()), contours=True), "funnel_contours", tmp_path)
+def case_funnel_contours():
+    return funnel_plot(rr_analysis(counts_frame()), contours=True)
 
 
-def test_image_funnel_trimfill(tmp_path):
-    bias = pytest.importorskip("evsynth.pooling.bias")
+def case_funnel_trimfill():
+    from evsynth.pooling.bias import trim_and_fill
+
     res = rr_analysis(counts_frame())
-    tf = bias.trim_and_fill(res)
-    check_image(funnel_plot(res, trimfill=tf), "funnel_trimfill", tmp_path)
+    return funnel_plot(res, trimfill=trim_and_fill(res))
+
+
+#: baseline name -> figure factory (the brief's cases: 2 studies, 3 with a CI off the axis,
+#: 15 studies in subgroups, a 60-character label, k = 1; plus styles, tables, funnels)
+CASES = {
+    "forest_two_studies": case_two_studies,
+    "forest_three_ci_off_axis": case_three_ci_off_axis,
+    "forest_subgroups_15": case_subgroups_15,
+    "forest_long_label": case_long_label,
+    "forest_long_label_85mm": case_long_label_85mm,
+    "forest_k1": case_k1,
+    "forest_unpoolable_revman": case_unpoolable_revman,
+    "forest_jama_table": case_jama_table,
+    "forest_sensitivity": case_sensitivity,
+    "funnel_contours": case_funnel_contours,
+    "funnel_trimfill": case_funnel_trimfill,
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_image(name, tmp_path):
+    check_image(CASES[name](), name, tmp_path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,7 +286,11 @@ def test_pdf_text_subgroups(tmp_path):
     text = _pdf_text(save_figure(forest_plot(sg, counts=df), tmp_path / "sub.pdf"))
     for group in ("High dose", "Low dose", "Prophylactic"):
         assert group in text
-    assert "Test for subgroup differences" in text
+    # the headline (separate-tau²) test, printed as the SubgroupAnalysis holds it
+    assert f"Test for subgroup differences: Q = {sg.q_between:.2f}, df = 2, p < 0.001" in text
+    for fit in sg.fits:  # each subtotal diamond's numbers
+        lo, hi = fit.ci
+        assert f"{math.exp(fit.estimate):.2f} [{math.exp(lo):.2f}, {math.exp(hi):.2f}]" in text
 
 
 def test_pdf_embeds_truetype_fonts(tmp_path):
@@ -257,8 +299,20 @@ def test_pdf_embeds_truetype_fonts(tmp_path):
     assert b"/Type3" not in raw
 
 
+def render_docs(folder: Path, dpi: int = 150) -> None:
+    """Render every case to ``folder`` (the PNGs shown in docs/plots.md)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, make in CASES.items():
+        save_figure(make(), folder / f"{name}.png", dpi=dpi)
+
+
 if __name__ == "__main__":
+    # python tests/test_plots.py --regenerate   rewrite tests/baseline/*.png
+    # python tests/test_plots.py --docs         rewrite docs/img/*.png
+    if "--docs" in sys.argv:
+        render_docs(Path(__file__).resolve().parent.parent / "docs" / "img")
+        sys.exit(0)
     if "--regenerate" in sys.argv:
         os.environ["EVSYNTH_REGENERATE_BASELINES"] = "1"
-        sys.exit(pytest.main([__file__, "-q", "-k", "image"]))
+        sys.exit(pytest.main([__file__, "-q", "-k", "test_image"]))
     sys.exit(pytest.main([__file__, "-q"]))

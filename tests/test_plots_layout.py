@@ -39,7 +39,9 @@ def _texts(fig: Figure):
 
 
 def _overlap(a, b, slack: float = 0.5) -> bool:
-    return a.x0 < b.x1 - slack and b.x0 < a.x1 - slack and a.y0 < b.y1 - slack and b.y0 < a.y1 - slack
+    return (
+        a.x0 < b.x1 - slack and b.x0 < a.x1 - slack and a.y0 < b.y1 - slack and b.y0 < a.y1 - slack
+    )
 
 
 def assert_clean_layout(fig: Figure) -> None:
@@ -49,10 +51,14 @@ def assert_clean_layout(fig: Figure) -> None:
     boxes = _texts(fig)
     W, H = fig.bbox.width, fig.bbox.height
     for text, b in boxes:
-        assert b.x0 >= -0.5 and b.y0 >= -0.5 and b.x1 <= W + 0.5 and b.y1 <= H + 0.5, f"clipped: {text!r}"
+        assert b.x0 >= -0.5 and b.y0 >= -0.5 and b.x1 <= W + 0.5 and b.y1 <= H + 0.5, (
+            f"clipped: {text!r}"
+        )
     for i in range(len(boxes)):
         for j in range(i + 1, len(boxes)):
-            assert not _overlap(boxes[i][1], boxes[j][1]), f"overlap: {boxes[i][0]!r} / {boxes[j][0]!r}"
+            assert not _overlap(boxes[i][1], boxes[j][1]), (
+                f"overlap: {boxes[i][0]!r} / {boxes[j][0]!r}"
+            )
 
 
 @pytest.mark.parametrize("width_mm", [None, 85, 175])
@@ -85,7 +91,9 @@ def test_width_too_small_warns_with_advice():
 
 def test_subgroup_and_unpoolable_layout_is_clean():
     df = counts_frame()
-    assert_clean_layout(forest_plot(rr_analysis(df), counts=df, unpoolable=UNPOOLABLE, style="revman"))
+    assert_clean_layout(
+        forest_plot(rr_analysis(df), counts=df, unpoolable=UNPOOLABLE, style="revman")
+    )
     assert_clean_layout(forest_plot(single_study()))
 
 
@@ -118,8 +126,10 @@ def test_square_area_proportional_to_weight():
     squares = [p for p in fig.axes[0].patches if p.get_gid() == "square"]
     sides = np.array([p.get_width() for p in squares])
     w = np.asarray(res.weights)
-    big = w / w.max() * ForestStyle().square_max_side**2 > ForestStyle().square_min_side**2
-    np.testing.assert_allclose(sides[big] ** 2 / sides[big].max() ** 2, w[big] / w.max(), rtol=1e-12)
+    big = w / w.max() * ForestStyle().square_max_side ** 2 > ForestStyle().square_min_side ** 2
+    np.testing.assert_allclose(
+        sides[big] ** 2 / sides[big].max() ** 2, w[big] / w.max(), rtol=1e-12
+    )
 
 
 def test_ratio_ticks_are_readable():
@@ -136,8 +146,13 @@ def test_footer_names_the_test_and_prints_the_statistics():
     res = rr_analysis(counts_frame())
     fig = forest_plot(res)
     text = "\n".join(t.get_text() for t in fig.axes[0].texts)
-    assert f"t = \u2212{abs(res.statistic):.2f}, df = 14, p < 0.001 (Hartung-Knapp (ad hoc))" in text
-    assert f"\u03c4\u00b2 = {res.tau2:.3f} (REML); I\u00b2 = {res.i2:.0f}%; Q = {res.q:.2f}, df = 14" in text
+    assert (
+        f"t = \u2212{abs(res.statistic):.2f}, df = 14, p < 0.001 (Hartung-Knapp (ad hoc))" in text
+    )
+    assert (
+        f"\u03c4\u00b2 = {res.tau2:.3f} (REML); I\u00b2 = {res.i2:.0f}%; Q = {res.q:.2f}, df = 14"
+        in text
+    )
     lo, hi = res.pi
     assert f"[{math.exp(lo):.2f}, {math.exp(hi):.2f}]" in text  # prediction interval row
 
@@ -179,7 +194,12 @@ def test_table_errors_are_actionable():
     with pytest.raises(PlotError, match="ci_lower"):
         forest_plot(pd.DataFrame({"label": ["A"], "estimate": [1.0]}))
     with pytest.raises(PlotError, match="ratios"):
-        forest_plot(pd.DataFrame({"label": ["A"], "estimate": [-0.2], "ci_lower": [-0.5], "ci_upper": [0.1]}), measure="HR")
+        forest_plot(
+            pd.DataFrame(
+                {"label": ["A"], "estimate": [-0.2], "ci_lower": [-0.5], "ci_upper": [0.1]}
+            ),
+            measure="HR",
+        )
     with pytest.raises(PlotError, match="unknown column"):
         forest_plot(three_studies_hr(), columns=("estimate_ci", "nonsense"))
     with pytest.raises(PlotError, match="cannot draw"):
@@ -212,7 +232,7 @@ def test_save_figure_formats(tmp_path):
     funnel = funnel_plot(three_studies_hr())  # not a forest plot: scaled to the width
     png = save_figure(funnel, tmp_path / "funnel.png", width_mm=60, dpi=300)
     with Image.open(png) as im:
-        assert im.size[0] == round(60 / 25.4 * 300)
+        assert abs(im.size[0] - 60 / 25.4 * 300) < 1
     tif = save_figure(fig, tmp_path / "f.tiff", dpi=100)
     with Image.open(tif) as im:
         assert im.format == "TIFF"
@@ -249,3 +269,30 @@ def test_funnel_axes_and_trimfill_points():
     assert matplotlib.colors.to_hex(pts.get_facecolor()[0]) == "#ffffff"  # open circles
     with pytest.raises(PlotError, match="filled"):
         funnel_plot(res, trimfill=object())
+
+
+def test_result_method_and_bayesian_header():
+    from evsynth.pooling.bayes import bayesian_meta_analysis
+
+    df = counts_frame()
+    fig = rr_analysis(df).forest_plot(columns=("estimate_ci",))
+    assert "Risk ratio [95% CI]" in [t.get_text() for t in fig.axes[0].texts]
+    b = bayesian_meta_analysis(
+        df["yi"].to_numpy(), df["vi"].to_numpy(), labels=list(df["label"]), measure="RR"
+    )
+    texts = [t.get_text() for t in forest_plot(b).axes[0].texts]
+    assert "Risk ratio [95% CrI]" in texts
+    lo, hi = b.mu_ci
+    assert f"{math.exp(b.mu_median):.2f} [{math.exp(lo):.2f}, {math.exp(hi):.2f}]" in texts
+
+
+def test_sensitivity_rejects_mixed_measures():
+    from evsynth.plots import sensitivity_plot
+
+    with pytest.raises(PlotError, match="measure"):
+        sensitivity_plot({"HR": three_studies_hr(), "RR": rr_analysis(counts_frame())})
+
+
+def test_figure_shows_itself_in_jupyter():
+    png = forest_plot(single_study())._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -286,3 +286,45 @@ def test_bundled_same_study_threshold_margin(bundled):
         if a < b and (a, b) != ("000", "001")
     ]
     assert max(others) < 0.05 < SAME_STUDY_CONTAINMENT
+
+
+PDF_STYLE = """Li and Xu Journal of Bone Research (2018) 13:144
+https://doi.org/10.1186/s99999-018-0794-1
+
+REVIEW ARTICLE Open Access
+
+Oral drug X after surgery: a meta-analysis
+
+Qifeng Li1,2 and Baoshan Xu2*
+
+Abstract
+Background: This meta-analysis assessed drug X.
+Results: Five randomized controlled trials (RCTs) involving 259 patients were included (published between 1997 and 2017).
+"""
+
+PDF_STYLE_2 = """Cancer Things
+
+ORIGINAL RESEARCH
+
+Yong Xin1,a, WenWen Guo1,a, Chun Sheng Yang2,a, Qian Huang1
+& Guan Jiang3
+
+1Department of Radiotherapy, Affiliated Hospital of Xuzhou Medical University, Xuzhou, China
+
+Abstract
+
+We did things. Received: 2 May 2017; Accepted: 9 November 2017
+"""
+
+
+def test_pdf_style_front_matter():
+    m = report_metadata(_doc(PDF_STYLE, "x.pdf.txt"))
+    # two names joined by "and" with affiliation marks; year from the running head, not from
+    # "(published between 1997 and 2017)"
+    assert (m.first_author, m.year) == ("Li", "2018")
+    assert m.design == "meta-analysis"
+    assert m.n_total == 259
+    m2 = report_metadata(_doc(PDF_STYLE_2, "y.txt"))
+    # "Xin1,a" -> Xin (affiliation marks "1,a" removed); year from "Accepted: 9 November 2017"
+    assert (m2.first_author, m2.year) == ("Xin", "2017")
+    assert m2.centres == ("Affiliated Hospital of Xuzhou Medical University",)

@@ -39,8 +39,13 @@ __all__ = [
     "SEVERITIES",
 ]
 
-_DOCUMENT_CHECKS = (check_ratios, check_percents, check_contingencies, check_impossible,
-                    check_duplicates)
+_DOCUMENT_CHECKS = (
+    check_ratios,
+    check_percents,
+    check_contingencies,
+    check_impossible,
+    check_duplicates,
+)
 
 
 def check_document(doc: Document) -> list[Finding]:
@@ -97,8 +102,12 @@ def _quote_studies(findings: list[Finding], docs: Sequence[Document]) -> list[Fi
                     span = (i, i + len(needle))
                     break
         if span is not None:
-            f = replace(f, source_start=span[0], source_end=span[1],
-                        source_quote=doc.original[span[0]:span[1]])
+            f = replace(
+                f,
+                source_start=span[0],
+                source_end=span[1],
+                source_quote=doc.original[span[0] : span[1]],
+            )
         out.append(f)
     return out
 
@@ -149,12 +158,18 @@ def check(
     frame = check_documents(docs, evidence=table)
     if failures:
         rows = [
-            Finding(report=str(getattr(f, "path", "")).rsplit("/", 1)[-1], check="read_failure",
-                    severity="error",
-                    message=f"could not read the file: {getattr(f, 'reason', f)}",
-                    source_start=0, source_end=0, source_quote="").to_row()
+            Finding(
+                report=str(getattr(f, "path", "")).rsplit("/", 1)[-1],
+                check="read_failure",
+                severity="error",
+                message=f"could not read the file: {getattr(f, 'reason', f)}",
+                source_start=0,
+                source_end=0,
+                source_quote="",
+            ).to_row()
             for f in failures
         ]
-        frame = pd.concat([frame, pd.DataFrame(rows, columns=list(FINDING_COLUMNS))],
-                          ignore_index=True)
+        frame = pd.concat(
+            [frame, pd.DataFrame(rows, columns=list(FINDING_COLUMNS))], ignore_index=True
+        )
     return frame

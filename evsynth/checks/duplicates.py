@@ -35,10 +35,36 @@ from evsynth.checks.percents import PercentReport, percents_in_tables, percents_
 from evsynth.document import Document
 
 _GROUP_N = re.compile(r"\bgroups?\s{0,2}\(\s{0,2}[nN]\s{0,2}=\s{0,2}(?P<n>\d{1,6})")
-_LEAD_STOP = {"the", "a", "an", "in", "for", "of", "to", "than", "and", "compared", "with", "vs",
-              "versus", "between", "both", "did", "that", "this", "those", "these", "on", "from",
-              "into", "whole", "each"}
-_PCT_FOR = re.compile(r"(?P<pct>\d{1,3}(?:\.\d{1,4})?)\s?%\s{1,2}for\s{1,2}(?:the\s{1,2})?(?P<label>[A-Za-z][\w-]{1,25})")
+_LEAD_STOP = {
+    "the",
+    "a",
+    "an",
+    "in",
+    "for",
+    "of",
+    "to",
+    "than",
+    "and",
+    "compared",
+    "with",
+    "vs",
+    "versus",
+    "between",
+    "both",
+    "did",
+    "that",
+    "this",
+    "those",
+    "these",
+    "on",
+    "from",
+    "into",
+    "whole",
+    "each",
+}
+_PCT_FOR = re.compile(
+    r"(?P<pct>\d{1,3}(?:\.\d{1,4})?)\s?%\s{1,2}for\s{1,2}(?:the\s{1,2})?(?P<label>[A-Za-z][\w-]{1,25})"
+)
 _LONE_PCT = re.compile(r"^\s*(?P<pct>\d{1,3}(?:\.\d{1,4})?)\s?%\s*$")
 _LABEL_TAIL = re.compile(r",?\s*(?:n|no\.?|N)\s*\(%\)\s*$|\s*\(%\)\s*$|,\s*n\s*$", re.IGNORECASE)
 
@@ -67,8 +93,11 @@ def _group_mentions(doc: Document):
             if not name_words:
                 continue
             name = " ".join(name_words)
-            start = m.start() - len(text[max(s.start, m.start() - 80) : m.start()]) + (
-                text[max(s.start, m.start() - 80) : m.start()].rfind(name_words[0]))
+            start = (
+                m.start()
+                - len(text[max(s.start, m.start() - 80) : m.start()])
+                + (text[max(s.start, m.start() - 80) : m.start()].rfind(name_words[0]))
+            )
             close = text.find(")", m.end(), min(s.end, m.end() + 30))
             end = close + 1 if close != -1 else m.end()
             out.append((name, int(m.group("n")), max(s.start, start), end, si))
@@ -88,28 +117,50 @@ def _group_sizes(doc: Document) -> list[Finding]:
             if a[0].lower() != b[0].lower() or a[1] == b[1] or (a[0].lower(), a[1], b[1]) in seen:
                 continue
             seen.add((a[0].lower(), a[1], b[1]))
-            partners_a = {(m[0].lower(), m[1]) for m in by_sentence[a[4]] if m[0].lower() != a[0].lower()}
-            partners_b = {(m[0].lower(), m[1]) for m in by_sentence[b[4]] if m[0].lower() != b[0].lower()}
+            partners_a = {
+                (m[0].lower(), m[1]) for m in by_sentence[a[4]] if m[0].lower() != a[0].lower()
+            }
+            partners_b = {
+                (m[0].lower(), m[1]) for m in by_sentence[b[4]] if m[0].lower() != b[0].lower()
+            }
             shared = partners_a & partners_b
             sev = "warning" if shared else "info"
             partner = sorted(shared)[0] if shared else None
             if partner is not None:
-                partner = next(((m[0], m[1]) for m in by_sentence[a[4]]
-                                if m[0].lower() == partner[0] and m[1] == partner[1]), partner)
-            why = (f"; both sentences compare it with the {partner[0]} group "
-                   f"(n = {partner[1]}), so they describe the same comparison"
-                   if shared else "; possibly different analysis sets")
+                partner = next(
+                    (
+                        (m[0], m[1])
+                        for m in by_sentence[a[4]]
+                        if m[0].lower() == partner[0] and m[1] == partner[1]
+                    ),
+                    partner,
+                )
+            why = (
+                f"; both sentences compare it with the {partner[0]} group "
+                f"(n = {partner[1]}), so they describe the same comparison"
+                if shared
+                else "; possibly different analysis sets"
+            )
             qa = quote_span(doc, a[2], a[3])
             qb = quote_span(doc, b[2], b[3])
-            out.append(Finding(
-                report=name, check="group_size", severity=sev,
-                message=(f"the {a[0]} group has n = {a[1]} here but n = {b[1]} at offset {qb[0]} "
-                         f"({qb[2]!r}){why}."),
-                source_start=qa[0], source_end=qa[1], source_quote=qa[2],
-                location=location(doc, a[2]),
-                values={"group": a[0], "n": a[1], "other_n": b[1]},
-                recomputed="compared every '<name> group (n = k)' of the report",
-                related=f"{name}@{qb[0]}-{qb[1]}: {qb[2]!r}"))
+            out.append(
+                Finding(
+                    report=name,
+                    check="group_size",
+                    severity=sev,
+                    message=(
+                        f"the {a[0]} group has n = {a[1]} here but n = {b[1]} at offset {qb[0]} "
+                        f"({qb[2]!r}){why}."
+                    ),
+                    source_start=qa[0],
+                    source_end=qa[1],
+                    source_quote=qa[2],
+                    location=location(doc, a[2]),
+                    values={"group": a[0], "n": a[1], "other_n": b[1]},
+                    recomputed="compared every '<name> group (n = k)' of the report",
+                    related=f"{name}@{qb[0]}-{qb[1]}: {qb[2]!r}",
+                )
+            )
     return out
 
 
@@ -140,16 +191,33 @@ def _text_vs_table_percents(doc: Document) -> list[Finding]:
             c = (same_n or sorted(cells, key=lambda c: -(c.column_n or 0)))[0]
             if t.source == "parenthesis" and c.column_n not in (None, t.n):
                 continue
-            out.append(Finding(
-                report=t.report, check="duplicate", severity="warning",
-                message=(f"the text gives {t.k} as {t.pct}% but {c.where} gives the same count "
-                         f"for '{label}' as {c.pct}% ({c.quote!r})."),
-                source_start=t.start, source_end=t.end, source_quote=t.quote, location=t.where,
-                values={"count": t.k, "text_percent": t.pct.text, "table_percent": c.pct.text,
-                        "label": label},
-                recomputed=(f"100 x {t.k}/{c.column_n} = {100 * t.k / c.column_n:.2f}%"
-                            if c.column_n else "compared the two percentages"),
-                related=f"{c.where}@{c.start}-{c.end}: {c.quote!r}"))
+            out.append(
+                Finding(
+                    report=t.report,
+                    check="duplicate",
+                    severity="warning",
+                    message=(
+                        f"the text gives {t.k} as {t.pct}% but {c.where} gives the same count "
+                        f"for '{label}' as {c.pct}% ({c.quote!r})."
+                    ),
+                    source_start=t.start,
+                    source_end=t.end,
+                    source_quote=t.quote,
+                    location=t.where,
+                    values={
+                        "count": t.k,
+                        "text_percent": t.pct.text,
+                        "table_percent": c.pct.text,
+                        "label": label,
+                    },
+                    recomputed=(
+                        f"100 x {t.k}/{c.column_n} = {100 * t.k / c.column_n:.2f}%"
+                        if c.column_n
+                        else "compared the two percentages"
+                    ),
+                    related=f"{c.where}@{c.start}-{c.end}: {c.quote!r}",
+                )
+            )
     return out
 
 
@@ -187,17 +255,29 @@ def _lone_percents(doc: Document) -> list[Finding]:
                 if _overlap(tp, cp):
                     continue
                 ostart, oend, quote = quote_span(doc, m.start(), m.end())
-                out.append(Finding(
-                    report=name, check="duplicate", severity="warning",
-                    message=(f"the text gives {tp}% for {label} and cites {table.label}, where the "
-                             f"row '{c.row_label}' shows {cp}%: the same rate reported twice with "
-                             "different numbers (or a mislabelled rate)."),
-                    source_start=ostart, source_end=oend, source_quote=quote,
-                    location=location(doc, m.start()),
-                    values={"text_percent": tp.text, "table_percent": cp.text,
-                            "table_row": c.row_label},
-                    recomputed=f"|{tp.value} - {cp.value}| = {abs(tp.value - cp.value):.2f} points",
-                    related=f"{table.label}@{c.start}-{c.end}: {c.text!r}"))
+                out.append(
+                    Finding(
+                        report=name,
+                        check="duplicate",
+                        severity="warning",
+                        message=(
+                            f"the text gives {tp}% for {label} and cites {table.label}, where the "
+                            f"row '{c.row_label}' shows {cp}%: the same rate reported twice with "
+                            "different numbers (or a mislabelled rate)."
+                        ),
+                        source_start=ostart,
+                        source_end=oend,
+                        source_quote=quote,
+                        location=location(doc, m.start()),
+                        values={
+                            "text_percent": tp.text,
+                            "table_percent": cp.text,
+                            "table_row": c.row_label,
+                        },
+                        recomputed=f"|{tp.value} - {cp.value}| = {abs(tp.value - cp.value):.2f} points",
+                        related=f"{table.label}@{c.start}-{c.end}: {c.text!r}",
+                    )
+                )
     return out
 
 
@@ -213,19 +293,37 @@ def _dose_signature(detail: str) -> str:
 def _fmt_ratio(row) -> str:
     def f(x):
         return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:g}"
+
     return f"{row['measure']} {f(row['estimate'])} ({f(row['ci_lower'])}-{f(row['ci_upper'])})"
 
 
 def check_evidence_duplicates(evidence: pd.DataFrame) -> list[Finding]:
     """Same result (study, intervention, dose, outcome, analysis, measure, timepoint) with
     different estimates or CIs, within one report or across reports of one study."""
-    need = {"study_id", "report", "intervention", "intervention_detail", "outcome", "measure",
-            "analysis", "estimate", "ci_lower", "ci_upper", "source_start", "source_end",
-            "source_quote", "section", "table"}
+    need = {
+        "study_id",
+        "report",
+        "intervention",
+        "intervention_detail",
+        "outcome",
+        "measure",
+        "analysis",
+        "estimate",
+        "ci_lower",
+        "ci_upper",
+        "source_start",
+        "source_end",
+        "source_quote",
+        "section",
+        "table",
+    }
     if evidence is None or len(evidence) == 0 or not need <= set(evidence.columns):
         return []
-    ev = evidence[evidence["measure"].isin(["HR", "OR", "RR"]) & evidence["estimate"].notna()
-                  & (evidence["intervention"].fillna("") != "")].copy()
+    ev = evidence[
+        evidence["measure"].isin(["HR", "OR", "RR"])
+        & evidence["estimate"].notna()
+        & (evidence["intervention"].fillna("") != "")
+    ].copy()
     if ev.empty:
         return []
     ev["_dose"] = ev["intervention_detail"].fillna("").map(_dose_signature)
@@ -238,40 +336,61 @@ def check_evidence_duplicates(evidence: pd.DataFrame) -> list[Finding]:
             sub = grp[(grp["_dose"] == dose) | (grp["_dose"] == "")]
             versions: dict[tuple, list] = {}
             for row in sub.to_dict("records"):
-                v = tuple(round(float(row[c]), 6) if pd.notna(row[c]) else None
-                          for c in ("estimate", "ci_lower", "ci_upper"))
+                v = tuple(
+                    round(float(row[c]), 6) if pd.notna(row[c]) else None
+                    for c in ("estimate", "ci_lower", "ci_upper")
+                )
                 versions.setdefault(v, []).append(row)
             if len(versions) < 2:
                 continue
-            per_report = [(v, [r for r in rows if r["report"] == rep])
-                          for v, rows in versions.items()
-                          for rep in dict.fromkeys(r["report"] for r in rows)]
+            per_report = [
+                (v, [r for r in rows if r["report"] == rep])
+                for v, rows in versions.items()
+                for rep in dict.fromkeys(r["report"] for r in rows)
+            ]
             for v, rows in per_report:
                 first = rows[0]
                 others = [(ov, orows) for ov, orows in versions.items() if ov != v]
                 where = lambda r: f"{r['report']} {r['table'] or r['section']}".strip()  # noqa: E731
                 other_txt = "; ".join(
-                    f"{_fmt_ratio(orows[0])} in " + ", ".join(dict.fromkeys(where(r) for r in orows))
-                    for ov, orows in others)
+                    f"{_fmt_ratio(orows[0])} in "
+                    + ", ".join(dict.fromkeys(where(r) for r in orows))
+                    for ov, orows in others
+                )
                 here = ", ".join(dict.fromkeys(where(r) for r in versions[v]))
                 reports = {r["report"] for r in versions[v]} | {
-                    r["report"] for _, o in others for r in o}
+                    r["report"] for _, o in others for r in o
+                }
                 scope = "across reports of the same study" if len(reports) > 1 else "in one report"
                 detail = first.get("intervention_detail") or dose or first["intervention"]
-                out.append(Finding(
-                    report=first["report"], check="duplicate", severity="warning",
-                    message=(f"{key[4]} for {detail} on {key[2]} ({key[3] or 'analysis not stated'}) "
-                             f"is {_fmt_ratio(first)} in {here} but {other_txt} ({scope}, "
-                             f"study {key[0]}): the same result cannot have both values."),
-                    source_start=int(first["source_start"]), source_end=int(first["source_end"]),
-                    source_quote=str(first["source_quote"]),
-                    location=str(first["table"] or first["section"]),
-                    values={"study_id": key[0], "intervention": key[1], "outcome": key[2],
-                            "analysis": key[3], "estimate": v[0], "ci_lower": v[1],
-                            "ci_upper": v[2]},
-                    recomputed="grouped evidence rows by study, intervention, dose, outcome, "
-                               "analysis and measure; compared estimates and CIs",
-                    related=other_txt))
+                out.append(
+                    Finding(
+                        report=first["report"],
+                        check="duplicate",
+                        severity="warning",
+                        message=(
+                            f"{key[4]} for {detail} on {key[2]} ({key[3] or 'analysis not stated'}) "
+                            f"is {_fmt_ratio(first)} in {here} but {other_txt} ({scope}, "
+                            f"study {key[0]}): the same result cannot have both values."
+                        ),
+                        source_start=int(first["source_start"]),
+                        source_end=int(first["source_end"]),
+                        source_quote=str(first["source_quote"]),
+                        location=str(first["table"] or first["section"]),
+                        values={
+                            "study_id": key[0],
+                            "intervention": key[1],
+                            "outcome": key[2],
+                            "analysis": key[3],
+                            "estimate": v[0],
+                            "ci_lower": v[1],
+                            "ci_upper": v[2],
+                        },
+                        recomputed="grouped evidence rows by study, intervention, dose, outcome, "
+                        "analysis and measure; compared estimates and CIs",
+                        related=other_txt,
+                    )
+                )
     return out
 
 
@@ -287,24 +406,48 @@ def check_studies(studies: pd.DataFrame) -> list[Finding]:
         reports = [r for r in str(row.get("reports") or "").split(";") if r]
         first = reports[0] if reports else str(row.get("study_id"))
         if dup:
-            out.append(Finding(
-                report=first, check="same_study", severity="warning",
-                message=(f"study {row['study_id']} arrives as {len(reports)} reports "
-                         f"({', '.join(reports)}): {dup}. Count it once when pooling, and "
-                         "resolve any numbers the reports disagree on."),
-                source_start=0, source_end=0, source_quote="", location="study",
-                values={"study_id": row["study_id"], "reports": reports},
-                recomputed="evidence table's duplicate-report detection",
-                related="; ".join(reports[1:])))
+            out.append(
+                Finding(
+                    report=first,
+                    check="same_study",
+                    severity="warning",
+                    message=(
+                        f"study {row['study_id']} arrives as {len(reports)} reports "
+                        f"({', '.join(reports)}): {dup}. Count it once when pooling, and "
+                        "resolve any numbers the reports disagree on."
+                    ),
+                    source_start=0,
+                    source_end=0,
+                    source_quote="",
+                    location="study",
+                    values={"study_id": row["study_id"], "reports": reports},
+                    recomputed="evidence table's duplicate-report detection",
+                    related="; ".join(reports[1:]),
+                )
+            )
         if ov:
-            out.append(Finding(
-                report=first, check="overlap", severity="warning",
-                message=(f"study {row['study_id']} ({', '.join(reports)}): {ov}. A reviewer must "
-                         "decide whether the cohorts overlap before pooling both."),
-                source_start=0, source_end=0, source_quote="", location="study",
-                values={"study_id": row["study_id"], "registrations": row.get("registrations", ""),
-                        "centre": row.get("centre", ""), "enrolment": row.get("enrolment", "")},
-                recomputed="evidence table's cohort-overlap detection (centre, registrations, "
-                           "enrolment, authors)",
-                related=ov))
+            out.append(
+                Finding(
+                    report=first,
+                    check="overlap",
+                    severity="warning",
+                    message=(
+                        f"study {row['study_id']} ({', '.join(reports)}): {ov}. A reviewer must "
+                        "decide whether the cohorts overlap before pooling both."
+                    ),
+                    source_start=0,
+                    source_end=0,
+                    source_quote="",
+                    location="study",
+                    values={
+                        "study_id": row["study_id"],
+                        "registrations": row.get("registrations", ""),
+                        "centre": row.get("centre", ""),
+                        "enrolment": row.get("enrolment", ""),
+                    },
+                    recomputed="evidence table's cohort-overlap detection (centre, registrations, "
+                    "enrolment, authors)",
+                    related=ov,
+                )
+            )
     return out

@@ -19,16 +19,30 @@ from __future__ import annotations
 import re
 
 from evsynth.checks.findings import Finding
-from evsynth.checks.numbers import P_VALUE, Reported, in_references, location, quote_span, report_name
+from evsynth.checks.numbers import (
+    P_VALUE,
+    in_references,
+    location,
+    p_reported,
+    quote_span,
+    report_name,
+)
 from evsynth.document import Document, TableCell
 
 _HEADER_N = re.compile(r"(?<![A-Za-z])[Nn]\s{0,2}=\s{0,2}(?P<n>\d{1,6})")
-_P_LABEL = re.compile(r"^\s*(?:adj(?:usted)?\.?\s{0,2})?p(?:[\s-]{0,2}values?)?\s{0,2}(?:\[?#\]?|\*|adj\.?)?\s*$",
-                      re.IGNORECASE)
+_P_LABEL = re.compile(
+    r"^\s*(?:adj(?:usted)?\.?\s{0,2})?p(?:[\s-]{0,2}values?)?\s{0,2}(?:\[?#\]?|\*|adj\.?)?\s*$",
+    re.IGNORECASE,
+)
 _CELL_NUM = re.compile(r"^\s*(?P<op><=|>=|<|>|=)?\s{0,2}(?P<v>\d{1,4}(?:\.\d{1,6})?)\s*$")
-_COUNT = re.compile(r"^\s*(?P<k>\d{1,6})(?:\s{0,2}\(\s{0,2}\d{1,3}(?:\.\d{1,4})?\s?%?\s{0,2}\))?\s*$")
+_COUNT = re.compile(
+    r"^\s*(?P<k>\d{1,6})(?:\s{0,2}\(\s{0,2}\d{1,3}(?:\.\d{1,4})?\s?%?\s{0,2}\))?\s*$"
+)
 _EXCLUSIVE = (
-    (re.compile(r"^\s*(?:male|men|boys?)\b", re.I), re.compile(r"^\s*(?:female|women|girls?)\b", re.I)),
+    (
+        re.compile(r"^\s*(?:male|men|boys?)\b", re.I),
+        re.compile(r"^\s*(?:female|women|girls?)\b", re.I),
+    ),
     (re.compile(r"^\s*yes\b", re.I), re.compile(r"^\s*no\b", re.I)),
 )
 
@@ -44,20 +58,38 @@ def _text_p(doc: Document) -> list[Finding]:
     for m in P_VALUE.finditer(doc.text):
         if in_references(doc, m.start()):
             continue
-        p = Reported.parse(m.group("p"))
+        p = p_reported(m)
         op = m.group("op")
         ostart, oend, quote = quote_span(doc, m.start(), m.end())
-        base = dict(report=name, source_start=ostart, source_end=oend, source_quote=quote,
-                    location=location(doc, m.start()), values={"p": f"{op} {p.text}"})
+        base = dict(
+            report=name,
+            source_start=ostart,
+            source_end=oend,
+            source_quote=quote,
+            location=location(doc, m.start()),
+            values={"p": f"{op} {p.text}"},
+        )
         if p.value > 1:
-            out.append(Finding(check="impossible", severity="error",
-                               message=f"p {op} {p} is above 1; a p-value is a probability.",
-                               recomputed="p-values lie in [0, 1]", **base))
+            out.append(
+                Finding(
+                    check="impossible",
+                    severity="error",
+                    message=f"p {op} {p} is above 1; a p-value is a probability.",
+                    recomputed="p-values lie in [0, 1]",
+                    **base,
+                )
+            )
         elif p.value == 0 and op == "=":
-            out.append(Finding(check="impossible", severity="warning",
-                               message=f"p = {p} cannot be exactly 0; it should be reported as "
-                               f"p < {10 ** -max(p.decimals, 3):.{max(p.decimals, 3)}f}.",
-                               recomputed="a p-value from a finite sample is > 0", **base))
+            out.append(
+                Finding(
+                    check="impossible",
+                    severity="warning",
+                    message=f"p = {p} cannot be exactly 0; it should be reported as "
+                    f"p < {10 ** -max(p.decimals, 3):.{max(p.decimals, 3)}f}.",
+                    recomputed="a p-value from a finite sample is > 0",
+                    **base,
+                )
+            )
     return out
 
 
@@ -72,23 +104,42 @@ def _table_p(doc: Document) -> list[Finding]:
             if m is None:
                 continue
             v = float(m.group("v"))
-            base = dict(report=name, source_start=c.start, source_end=c.end,
-                        source_quote=doc.original[c.start:c.end], location=table.label or "table",
-                        values={"p": m.group("v"), "column": c.col_label, "row": c.row_label})
+            base = dict(
+                report=name,
+                source_start=c.start,
+                source_end=c.end,
+                source_quote=doc.original[c.start : c.end],
+                location=table.label or "table",
+                values={"p": m.group("v"), "column": c.col_label, "row": c.row_label},
+            )
             if v > 1:
                 extra = ""
                 if "#" in c.col_label or "adj" in c.col_label.lower():
-                    extra = (" An adjusted p (e.g. Bonferroni) must be capped at 1: report "
-                             "min(1, m x p).")
-                out.append(Finding(check="impossible", severity="error",
-                                   message=f"p-value {m.group('v')} in column '{c.col_label}' "
-                                   f"(row '{c.row_label}') is above 1.{extra}",
-                                   recomputed="p-values lie in [0, 1]", **base))
+                    extra = (
+                        " An adjusted p (e.g. Bonferroni) must be capped at 1: report "
+                        "min(1, m x p)."
+                    )
+                out.append(
+                    Finding(
+                        check="impossible",
+                        severity="error",
+                        message=f"p-value {m.group('v')} in column '{c.col_label}' "
+                        f"(row '{c.row_label}') is above 1.{extra}",
+                        recomputed="p-values lie in [0, 1]",
+                        **base,
+                    )
+                )
             elif v == 0 and (m.group("op") or "=") == "=":
-                out.append(Finding(check="impossible", severity="warning",
-                                   message=f"p-value {m.group('v')} (row '{c.row_label}') cannot "
-                                   "be exactly 0; it should be reported as p < 0.001.",
-                                   recomputed="a p-value from a finite sample is > 0", **base))
+                out.append(
+                    Finding(
+                        check="impossible",
+                        severity="warning",
+                        message=f"p-value {m.group('v')} (row '{c.row_label}') cannot "
+                        "be exactly 0; it should be reported as p < 0.001.",
+                        recomputed="a p-value from a finite sample is > 0",
+                        **base,
+                    )
+                )
     return out
 
 
@@ -134,21 +185,36 @@ def _column_partitions(doc: Document) -> list[Finding]:
             span = [tc] + [cells[g] for g in groups]
             start, end = min(c.start for c in span), max(c.end for c in span)
             labels = [cells[g].col_label for g in groups]
-            parts = " + ".join(f"{k} ({lab})" for k, lab in zip(ks, labels))
+            parts = " + ".join(f"{k} ({lab})" for k, lab in zip(ks, labels, strict=True))
             more = sum(ks) > kt
-            out.append(Finding(
-                report=name, check="breakdown", severity="error" if more else "warning",
-                message=(f"row '{tc.row_label}': the groups add up to {parts} = {sum(ks)}, "
-                         + (f"more than the total {kt} ({tc.col_label}); the group sizes "
+            out.append(
+                Finding(
+                    report=name,
+                    check="breakdown",
+                    severity="error" if more else "warning",
+                    message=(
+                        f"row '{tc.row_label}': the groups add up to {parts} = {sum(ks)}, "
+                        + (
+                            f"more than the total {kt} ({tc.col_label}); the group sizes "
                             f"({' + '.join(str(col_n[g]) for g in groups)} = {col_n[total]}) show the "
                             "groups partition the total, so this cannot be true."
-                            if more else
-                            f"fewer than the total {kt} ({tc.col_label}) although the groups "
-                            "partition the total: missing data in a group, or a wrong count.")),
-                source_start=start, source_end=end, source_quote=doc.original[start:end],
-                location=table.label or "table",
-                values={"row": tc.row_label, "total": kt, "groups": dict(zip(labels, ks))},
-                recomputed=f"sum of group counts = {sum(ks)} vs total = {kt}"))
+                            if more
+                            else f"fewer than the total {kt} ({tc.col_label}) although the groups "
+                            "partition the total: missing data in a group, or a wrong count."
+                        )
+                    ),
+                    source_start=start,
+                    source_end=end,
+                    source_quote=doc.original[start:end],
+                    location=table.label or "table",
+                    values={
+                        "row": tc.row_label,
+                        "total": kt,
+                        "groups": dict(zip(labels, ks, strict=True)),
+                    },
+                    recomputed=f"sum of group counts = {sum(ks)} vs total = {kt}",
+                )
+            )
     return out
 
 
@@ -169,16 +235,28 @@ def _exclusive_rows(doc: Document) -> list[Finding]:
                 b = [c for c in cells if b_rx.match(c.row_label) and _COUNT.match(c.text)]
                 if len(a) != 1 or len(b) != 1:
                     continue
-                ka, kb = int(_COUNT.match(a[0].text).group("k")), int(_COUNT.match(b[0].text).group("k"))
+                ka, kb = (
+                    int(_COUNT.match(a[0].text).group("k")),
+                    int(_COUNT.match(b[0].text).group("k")),
+                )
                 if ka + kb <= n:
                     continue
                 start, end = min(a[0].start, b[0].start), max(a[0].end, b[0].end)
-                out.append(Finding(
-                    report=name, check="breakdown", severity="error",
-                    message=(f"'{a[0].row_label}' {ka} + '{b[0].row_label}' {kb} = {ka + kb} is more "
-                             f"than the column's n = {n}."),
-                    source_start=start, source_end=end, source_quote=doc.original[start:end],
-                    location=table.label or "table",
-                    values={a[0].row_label: ka, b[0].row_label: kb, "n": n},
-                    recomputed=f"{ka} + {kb} = {ka + kb} > {n}"))
+                out.append(
+                    Finding(
+                        report=name,
+                        check="breakdown",
+                        severity="error",
+                        message=(
+                            f"'{a[0].row_label}' {ka} + '{b[0].row_label}' {kb} = {ka + kb} is more "
+                            f"than the column's n = {n}."
+                        ),
+                        source_start=start,
+                        source_end=end,
+                        source_quote=doc.original[start:end],
+                        location=table.label or "table",
+                        values={a[0].row_label: ka, b[0].row_label: kb, "n": n},
+                        recomputed=f"{ka} + {kb} = {ka + kb} > {n}",
+                    )
+                )
     return out

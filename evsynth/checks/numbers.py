@@ -21,11 +21,34 @@ DASH = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 NUM = r"\d{1,7}(?:\.\d{1,6})?"
 
 _WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _UNITS = "one|two|three|four|five|six|seven|eight|nine"
@@ -163,7 +186,23 @@ def location(doc: Document, pos: int) -> str:
 P_VALUE = re.compile(
     r"(?<![A-Za-z])[pP](?:[\s-]{0,2}values?)?\s{0,3}(?:s\s{0,2})?"
     r"(?P<op>=|<=|>=|<|>|\u2264|\u2265)\s{0,3}\$?\s{0,3}(?P<p>\d{0,3}\.?\d{1,6})(?![\d.]*\d)"
+    r"(?:\s{0,2}(?:[\u00d7xX*]|\\times)\s{0,2}10\s{0,2}\^?\{?\s{0,2}(?P<exp>[-\u2212\u2013]?\d{1,3})\}?"
+    r"|[eE](?P<exp2>[-\u2212\u2013]?\d{1,3}))?"
 )
+
+
+def p_reported(m: re.Match) -> Reported:
+    """The p-value of a :data:`P_VALUE` match, with scientific notation ("4.5 x 10^-4",
+    "1.8E-6") applied to both the value and its rounding interval."""
+    p = Reported.parse(m.group("p"))
+    exp = m.groupdict().get("exp") or m.groupdict().get("exp2")
+    if not exp:
+        return p
+    e = int(exp.replace("\u2212", "-").replace("\u2013", "-"))
+    return Reported(
+        m.group(0)[m.start("p") - m.start() :].strip(), p.value * 10.0**e, p.decimals - e
+    )
+
 
 OPS = {"=": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "\u2264": "<=", "\u2265": ">="}
 

@@ -76,7 +76,9 @@ _SAMPLE_SIZE = re.compile(
     re.IGNORECASE,
 )
 _HEADER_N = re.compile(r"(?<![A-Za-z])[Nn]\s{0,2}=\s{0,2}(?P<n>\d{1,6})")
-_CELL_COUNT_PCT = re.compile(rf"^\s*(?P<k>-?\d{{1,6}})\s{{0,2}}\(\s{{0,2}}(?P<pct>{PCT})\s?%?\s{{0,2}}\)\s*$")
+_CELL_COUNT_PCT = re.compile(
+    rf"^\s*(?P<k>-?\d{{1,6}})\s{{0,2}}\(\s{{0,2}}(?P<pct>{PCT})\s?%?\s{{0,2}}\)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -137,29 +139,65 @@ def sample_size(doc: Document) -> int | None:
     return max(order)
 
 
+_CACHE: dict[tuple[str, int], tuple[Document, list]] = {}
+
+
+def _cached(kind: str, doc: Document, fn):
+    """Percent reports are read by two checks; read them once per document."""
+    key = (kind, id(doc))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is doc:
+        return list(hit[1])
+    value = fn(doc)
+    if len(_CACHE) > 32:
+        _CACHE.clear()
+    _CACHE[key] = (doc, value)
+    return list(value)
+
+
 def percents_in_text(doc: Document) -> list[PercentReport]:
     """Count/percentage pairs in the running text, each with the best denominator found."""
+    return _cached("text", doc, _percents_in_text)
+
+
+def _percents_in_text(doc: Document) -> list[PercentReport]:
     text = doc.text
     name = report_name(doc)
     study_n = sample_size(doc)
     out: list[PercentReport] = []
-    para_spans = paragraphs(text)
-    for para in para_spans:
+    for para in paragraphs(text):
         if in_references(doc, para.start):
             continue
+        para_denoms = [
+            (d.start(), word_to_int(d.group("n")))
+            for d in _DENOM_PARAGRAPH.finditer(text, para.start, para.end)
+        ]
         for sent in sentences(text, para.start, para.end):
             taken: list[tuple[int, int]] = []
 
-            def add(m, k, n, source):
+            def add(m, k, n, source, sent=sent, taken=taken):
                 ostart, oend, quote = quote_span(doc, m.start(), m.end())
-                out.append(PercentReport(name, k, Reported.parse(m.group("pct")), n, source,
-                                         ostart, oend, quote, location(doc, m.start()),
-                                         text[sent.start:sent.end]))
+                out.append(
+                    PercentReport(
+                        name,
+                        k,
+                        Reported.parse(m.group("pct")),
+                        n,
+                        source,
+                        ostart,
+                        oend,
+                        quote,
+                        location(doc, m.start()),
+                        text[sent.start : sent.end],
+                    )
+                )
                 taken.append((m.start(), m.end()))
 
             for rx in (_PCT_FRACTION, _FRACTION_PCT):
                 for m in rx.finditer(text, sent.start, sent.end):
                     add(m, int(m.group("k")), int(m.group("n")), "parenthesis")
+            before = [(pos, n) for pos, n in para_denoms if pos < sent.start]
+            para_n = before[-1][1] if before else None
             for m in _COUNT_PCT.finditer(text, sent.start, sent.end):
                 if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
                     continue
@@ -168,25 +206,26 @@ def percents_in_text(doc: Document) -> list[PercentReport]:
                 k = word_to_int(m.group("k"))
                 if k is None:
                     continue
-                n, source = _denominator(text, sent.start, m.start(), para.start, study_n, k)
+                n, source = _denominator(text, sent.start, m.start(), para_n, study_n, k)
                 add(m, k, n, source)
     return out
 
 
-def _denominator(text: str, sent_start: int, pos: int, para_start: int, study_n: int | None, k: int):
+def _denominator(
+    text: str, sent_start: int, pos: int, para_n: int | None, study_n: int | None, k: int
+):
+    """The denominator for a count at ``pos``: "among the N patients" earlier in the sentence
+    (looked for within 300 characters), else the last "N patients" of an earlier sentence of the
+    paragraph, else the study's sample size."""
     found = None
-    for d in _DENOM_SENTENCE.finditer(text, sent_start, pos):
+    for d in _DENOM_SENTENCE.finditer(text, max(sent_start, pos - 300), pos):
         found = d
     if found is not None:
         n = word_to_int(found.group("n"))
         if n and n >= k:
             return n, "sentence"
-    for d in _DENOM_PARAGRAPH.finditer(text, para_start, sent_start):
-        found = d
-    if found is not None:
-        n = word_to_int(found.group("n"))
-        if n and n >= k:
-            return n, "paragraph"
+    if para_n and para_n >= k:
+        return para_n, "paragraph"
     if study_n and study_n >= k:
         return study_n, "study"
     return None, "none"
@@ -207,6 +246,10 @@ def _column_n(c: TableCell, table: Table) -> int | None:
 
 def percents_in_tables(doc: Document) -> list[PercentReport]:
     """'k (P)' cells of tables, with the denominator from the column header or the block."""
+    return _cached("tables", doc, _percents_in_tables)
+
+
+def _percents_in_tables(doc: Document) -> list[PercentReport]:
     out: list[PercentReport] = []
     name = report_name(doc)
     study_n = sample_size(doc)
@@ -218,11 +261,13 @@ def percents_in_tables(doc: Document) -> list[PercentReport]:
             if m is None or not _is_percent_cell(c, table):
                 continue
             blocks.setdefault((c.col, c.row_group), []).append(
-                (c, int(m.group("k")), Reported.parse(m.group("pct"))))
+                (c, int(m.group("k")), Reported.parse(m.group("pct")))
+            )
         for cells in blocks.values():
             block_sum = sum(k for _, k, _ in cells)
             block_ok = len(cells) >= 2 and all(
-                rounds_to(k, block_sum, p) or truncates_to(k, block_sum, p) for _, k, p in cells)
+                rounds_to(k, block_sum, p) or truncates_to(k, block_sum, p) for _, k, p in cells
+            )
             for c, k, p in cells:
                 col_n = _column_n(c, table) or (int(caption_n.group("n")) if caption_n else None)
                 if col_n and (rounds_to(k, col_n, p) or not block_ok):
@@ -233,45 +278,95 @@ def percents_in_tables(doc: Document) -> list[PercentReport]:
                     n, source = study_n, "study"
                 else:
                     n, source = None, "none"
-                out.append(PercentReport(
-                    name, k, p, n, source, c.start, c.end, doc.original[c.start:c.end],
-                    table.label or "table",
-                    " / ".join(x for x in (c.row_group, c.row_label) if x), column_n=col_n))
+                out.append(
+                    PercentReport(
+                        name,
+                        k,
+                        p,
+                        n,
+                        source,
+                        c.start,
+                        c.end,
+                        doc.original[c.start : c.end],
+                        table.label or "table",
+                        " / ".join(x for x in (c.row_group, c.row_label) if x),
+                        column_n=col_n,
+                    )
+                )
     return out
 
 
 def check_percent(r: PercentReport) -> list[Finding]:
     """Findings for one count/percentage pair (empty when consistent)."""
-    base = dict(report=r.report, source_start=r.start, source_end=r.end, source_quote=r.quote,
-                location=r.where)
+    base = dict(
+        report=r.report,
+        source_start=r.start,
+        source_end=r.end,
+        source_quote=r.quote,
+        location=r.where,
+    )
     values = {"count": r.k, "percent": r.pct.text, "denominator": r.n, "denominator_from": r.source}
     if r.pct.value > 100:
-        return [Finding(check="impossible", severity="error",
-                        message=f"a percentage of {r.pct}% is above 100%.", values=values,
-                        recomputed="percentages of patients lie in 0-100", **base)]
+        return [
+            Finding(
+                check="impossible",
+                severity="error",
+                message=f"a percentage of {r.pct}% is above 100%.",
+                values=values,
+                recomputed="percentages of patients lie in 0-100",
+                **base,
+            )
+        ]
     if r.k < 0:
-        return [Finding(check="impossible", severity="error", message=f"negative count {r.k}.",
-                        values=values, recomputed="counts are >= 0", **base)]
+        return [
+            Finding(
+                check="impossible",
+                severity="error",
+                message=f"negative count {r.k}.",
+                values=values,
+                recomputed="counts are >= 0",
+                **base,
+            )
+        ]
     if r.n is None:
         return []
     if r.source == "parenthesis" and r.k > r.n:
-        return [Finding(check="impossible", severity="error",
-                        message=f"count {r.k} is larger than its denominator {r.n}.",
-                        values=values, recomputed="k <= n", **base)]
+        return [
+            Finding(
+                check="impossible",
+                severity="error",
+                message=f"count {r.k} is larger than its denominator {r.n}.",
+                values=values,
+                recomputed="k <= n",
+                **base,
+            )
+        ]
     exact = 100.0 * r.k / r.n
     if rounds_to(r.k, r.n, r.pct):
         return []
     implied = implied_denominators(r.k, r.pct)
     how = f"100 x {r.k}/{r.n} = {exact:.4f}% (denominator from {r.source})"
-    imp_txt = (f"; {r.pct}% of {r.k} implies n = {implied[0]}" +
-               (f"-{implied[1]}" if implied and implied[1] != implied[0] else "")
-               if implied else f"; no whole-number denominator gives {r.pct}% for {r.k}")
+    imp_txt = (
+        f"; {r.pct}% of {r.k} implies n = {implied[0]}"
+        + (f"-{implied[1]}" if implied and implied[1] != implied[0] else "")
+        if implied
+        else f"; no whole-number denominator gives {r.pct}% for {r.k}"
+    )
     if truncates_to(r.k, r.n, r.pct):
-        return [Finding(check="percent", severity="warning",
-                        message=(f"{r.k}/{r.n} = {exact:.4f}% rounds to "
-                                 f"{_fmt(exact, r.pct.decimals)}%, not {r.pct}%: consistent only "
-                                 "with truncation."),
-                        values=values, recomputed=how + "; matches only when truncated", **base)]
+        return [
+            Finding(
+                check="percent",
+                severity="warning",
+                message=(
+                    f"{r.k}/{r.n} = {exact:.4f}% rounds to "
+                    f"{_fmt(exact, r.pct.decimals)}%, not {r.pct}%: consistent only "
+                    "with truncation."
+                ),
+                values=values,
+                recomputed=how + "; matches only when truncated",
+                **base,
+            )
+        ]
     impossible_subset = implied is None or implied[0] > r.n
     if r.source in ("parenthesis", "sentence"):
         sev = "error"
@@ -282,15 +377,27 @@ def check_percent(r: PercentReport) -> list[Finding]:
             return []
         sev = "error"
     if r.source in ("paragraph", "study") or (impossible_subset and r.source == "table header"):
-        whose = {"paragraph": f"the {r.n} patients named earlier in the paragraph",
-                 "study": f"the {r.n} patients of the study (largest sample size stated)",
-                 "table header": f"the column's n = {r.n}"}[r.source]
-        msg = (f"{r.k} ({r.pct}%) cannot be a percentage of {whose} or of any subset of them: "
-               f"{r.k}/{r.n} is already {exact:.2f}%{imp_txt}.")
+        whose = {
+            "paragraph": f"the {r.n} patients named earlier in the paragraph",
+            "study": f"the {r.n} patients of the study (largest sample size stated)",
+            "table header": f"the column's n = {r.n}",
+        }[r.source]
+        msg = (
+            f"{r.k} ({r.pct}%) cannot be a percentage of {whose} or of any subset of them: "
+            f"{r.k}/{r.n} is already {exact:.2f}%{imp_txt}."
+        )
     else:
         msg = f"{r.pct}% does not match {r.k}/{r.n} = {exact:.2f}%{imp_txt}."
-    return [Finding(check="percent", severity=sev, message=msg, values=values,
-                    recomputed=how + imp_txt.replace("; ", "; ", 1), **base)]
+    return [
+        Finding(
+            check="percent",
+            severity=sev,
+            message=msg,
+            values=values,
+            recomputed=how + imp_txt.replace("; ", "; ", 1),
+            **base,
+        )
+    ]
 
 
 def _fmt(x: float, decimals: int) -> str:
@@ -314,13 +421,24 @@ def check_percents(doc: Document) -> list[Finding]:
             continue
         seen.add(key)
         sev = "warning" if re.search(r"\b(?:male|female|sex|gender)\b", r.context, re.I) else "info"
-        out.append(Finding(
-            report=r.report, check="percent", severity=sev,
-            message=(f"the percentages of '{key[1]}' use n = {r.n} (the sum of its rows), not the "
-                     f"column's n = {r.column_n}: {r.column_n - r.n} patients are not accounted for "
-                     "in this breakdown." if r.n < r.column_n else
-                     f"the rows of '{key[1]}' sum to {r.n}, more than the column's n = {r.column_n}."),
-            source_start=r.start, source_end=r.end, source_quote=r.quote, location=r.where,
-            values={"block": key[1], "block_total": r.n, "column_n": r.column_n},
-            recomputed="every percentage of the block matches count / block total"))
+        out.append(
+            Finding(
+                report=r.report,
+                check="percent",
+                severity=sev,
+                message=(
+                    f"the percentages of '{key[1]}' use n = {r.n} (the sum of its rows), not the "
+                    f"column's n = {r.column_n}: {r.column_n - r.n} patients are not accounted for "
+                    "in this breakdown."
+                    if r.n < r.column_n
+                    else f"the rows of '{key[1]}' sum to {r.n}, more than the column's n = {r.column_n}."
+                ),
+                source_start=r.start,
+                source_end=r.end,
+                source_quote=r.quote,
+                location=r.where,
+                values={"block": key[1], "block_total": r.n, "column_n": r.column_n},
+                recomputed="every percentage of the block matches count / block total",
+            )
+        )
     return out

@@ -39,11 +39,12 @@ from evsynth.checks.numbers import (
     in_references,
     location,
     p_interval,
+    p_reported,
     quote_span,
     report_name,
     sentences,
 )
-from evsynth.document import Document, Table, TableCell
+from evsynth.document import Document, TableCell
 
 # residual log-scale asymmetry (beyond what rounding can produce), as a fraction of ln(U/L)
 ASYMMETRY_SLACK = 0.10
@@ -69,7 +70,9 @@ _CELL_CI = re.compile(
 _CELL_NUM = re.compile(r"^\s*(?P<n>\d{1,4}(?:\.\d{1,4})?)\s*$")
 _CELL_P = re.compile(r"^\s*(?P<op><=|>=|<|>|=|\u2264|\u2265)?\s{0,2}(?P<p>\d{0,3}\.?\d{1,6})\s*$")
 _P_LABEL = re.compile(r"^\s*(?:p|p[\s-]{0,2}values?|sig\.?)\s*$", re.IGNORECASE)
-_RATIO_LABEL = re.compile(r"\b(?:HR|OR|RR|CI|hazard|odds|ratio)", re.IGNORECASE)
+_RATIO_LABEL = re.compile(r"\b(?:HRs?|ORs?|RRs?|aHR|aOR|hazard|odds|ratio)", re.IGNORECASE)
+# differences (SMD, MD, beta) are on a linear scale: the log-scale check does not apply
+_NOT_RATIO = re.compile(r"differen|\bS?MD\b|\bmean\b|\bbeta\b|\u03b2|coefficient", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def ratios_in_text(doc: Document) -> list[RatioReport]:
         if not triples:
             continue
         pvals = list(P_VALUE.finditer(text, sent.start, sent.end))
-        assigned = _assign_p(triples, pvals)
+        assigned = _assign_p(triples, pvals, text)
         for i, (m, level) in enumerate(triples):
             pm = assigned.get(i)
             start = m.start("e")
@@ -124,9 +127,11 @@ def ratios_in_text(doc: Document) -> list[RatioReport]:
             if pm is not None:
                 start, end = min(start, pm.start()), max(end, pm.end())
             # widen to the opening keyword when it is close (so the quote names the measure)
-            kw_pos = [k.start() for k in _KEYWORD.finditer(text, max(sent.start, start - 40), start)]
-            if kw_pos:
-                start = kw_pos[-1]
+            if start == m.start("e"):
+                floor = max(sent.start, start - 40, text.rfind(")", sent.start, start) + 1)
+                kw_pos = [k.start() for k in _KEYWORD.finditer(text, floor, start)]
+                if kw_pos:
+                    start = kw_pos[-1]
             ostart, oend, quote = quote_span(doc, start, end)
             out.append(
                 RatioReport(
@@ -135,7 +140,7 @@ def ratios_in_text(doc: Document) -> list[RatioReport]:
                     lower=Reported.parse(m.group("l")),
                     upper=Reported.parse(m.group("u")),
                     level=level,
-                    p=Reported.parse(pm.group("p")) if pm is not None else None,
+                    p=p_reported(pm) if pm is not None else None,
                     p_op=OPS[pm.group("op")] if pm is not None else "",
                     start=ostart,
                     end=oend,
@@ -147,12 +152,38 @@ def ratios_in_text(doc: Document) -> list[RatioReport]:
     return out
 
 
-def _assign_p(triples, pvals, max_gap: int = 40) -> dict[int, re.Match]:
-    """Give each ratio the closest p-value in its sentence (each p used once, gap <= max_gap)."""
+def _enclosing_paren(text: str, pos: int, floor: int) -> int | None:
+    """Index of the unmatched '(' before ``pos`` (not before ``floor``), or None."""
+    depth = 0
+    for i in range(pos - 1, max(floor, pos - 300) - 1, -1):
+        ch = text[i]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            if depth == 0:
+                return i
+            depth -= 1
+    return None
+
+
+def _assign_p(triples, pvals, text: str = "", max_gap: int = 40) -> dict[int, re.Match]:
+    """Give each ratio the closest p-value in its sentence (each p used once, gap <= max_gap).
+
+    A ratio written inside parentheses, "P = 0.001 (OR = 1.77, 95% CI 1.26-2.48), P = 0.006",
+    takes a p from inside its parentheses or the one just before them, never one after them.
+    """
     pairs = []
     for j, pm in enumerate(pvals):
         best = None
         for i, (m, _) in enumerate(triples):
+            if text:
+                op = _enclosing_paren(text, m.start("e"), max(0, m.start("e") - 300))
+                if op is not None:
+                    close = text.find(")", m.end("u"), m.end("u") + 80)
+                    inside = op < pm.start() and (close == -1 or pm.end() <= close)
+                    before = pm.end() <= op and op - pm.end() <= 3
+                    if not (inside or before):
+                        continue
             if pm.start() >= m.end("u"):
                 gap = pm.start() - m.end("u")
             elif pm.end() <= m.start("e"):
@@ -165,7 +196,7 @@ def _assign_p(triples, pvals, max_gap: int = 40) -> dict[int, re.Match]:
             pairs.append((best[0], best[1], j))
     out: dict[int, re.Match] = {}
     used: set[int] = set()
-    for gap, i, j in sorted(pairs):
+    for _gap, i, j in sorted(pairs):
         if i in out or j in used:
             continue
         out[i] = pvals[j]
@@ -210,8 +241,9 @@ def ratios_in_tables(doc: Document) -> list[RatioReport]:
                     cm = _CELL_CI.match(_clean(ci_cell.text))
                     e, lo, hi = _clean(c.text), cm.group("l"), cm.group("u")
                 else:
-                    if not (
-                        _RATIO_LABEL.search(c.col_label + " " + c.col_group)
+                    labels = c.col_label + " " + c.col_group
+                    if _NOT_RATIO.search(labels) or not (
+                        _RATIO_LABEL.search(labels)
                         or re.search(r"hazard|odds|Cox|logistic", caption, re.IGNORECASE)
                     ):
                         continue
@@ -251,8 +283,10 @@ def _table_p_cell(cell: TableCell, by_col: dict[int, TableCell], p_cols: list[in
     # no groups: P columns all precede or all follow their estimate columns
     left = [c for c in p_cols if c < cell.col]
     right = [c for c in p_cols if c > cell.col]
-    first_p_before_first_est = p_cols[0] < cell.col if not right else p_cols[0] < min(
-        c for c in by_col if c not in p_cols and c > 0
+    first_p_before_first_est = (
+        p_cols[0] < cell.col
+        if not right
+        else p_cols[0] < min(c for c in by_col if c not in p_cols and c > 0)
     )
     chosen = left[-1] if (left and first_p_before_first_est) else (right[0] if right else None)
     return by_col.get(chosen) if chosen is not None else None
@@ -296,41 +330,76 @@ def asymmetry_residual(est: Reported, lower: Reported, upper: Reported) -> float
 def check_ratio(r: RatioReport) -> list[Finding]:
     """Findings for one ratio report (empty when it is consistent)."""
     base = dict(
-        report=r.report, source_start=r.start, source_end=r.end, source_quote=r.quote,
+        report=r.report,
+        source_start=r.start,
+        source_end=r.end,
+        source_quote=r.quote,
         location=r.where,
     )
-    values = {"estimate": r.est.text, "ci_lower": r.lower.text, "ci_upper": r.upper.text,
-              "ci_level": r.level}
+    values = {
+        "estimate": r.est.text,
+        "ci_lower": r.lower.text,
+        "ci_upper": r.upper.text,
+        "ci_level": r.level,
+    }
     if r.p is not None:
         values["p"] = f"{r.p_op} {r.p.text}".strip()
     if r.lower.value > r.upper.value:
-        return [Finding(check="impossible", severity="error",
-                        message=f"CI lower bound {r.lower} is above the upper bound {r.upper}.",
-                        values=values, recomputed="compared the bounds", **base)]
+        return [
+            Finding(
+                check="impossible",
+                severity="error",
+                message=f"CI lower bound {r.lower} is above the upper bound {r.upper}.",
+                values=values,
+                recomputed="compared the bounds",
+                **base,
+            )
+        ]
     if r.lower.value <= 0:
-        return [Finding(check="impossible", severity="error",
-                        message=f"a ratio's CI cannot have a lower bound of {r.lower} (ratios are > 0).",
-                        values=values, recomputed="ratios are positive", **base)]
+        return [
+            Finding(
+                check="impossible",
+                severity="error",
+                message=f"a ratio's CI cannot have a lower bound of {r.lower} (ratios are > 0).",
+                values=values,
+                recomputed="ratios are positive",
+                **base,
+            )
+        ]
     if r.est.hi < r.lower.lo or r.est.lo > r.upper.hi:
-        return [Finding(check="ratio_ci", severity="error",
-                        message=f"the estimate {r.est} lies outside its own CI {r.lower}-{r.upper}.",
-                        values=values, recomputed="compared estimate with CI, allowing rounding",
-                        **base)]
+        return [
+            Finding(
+                check="ratio_ci",
+                severity="error",
+                message=f"the estimate {r.est} lies outside its own CI {r.lower}-{r.upper}.",
+                values=values,
+                recomputed="compared estimate with CI, allowing rounding",
+                **base,
+            )
+        ]
     out: list[Finding] = []
     width = math.log(r.upper.value) - math.log(r.lower.value)
     resid = asymmetry_residual(r.est, r.lower, r.upper)
     if width > 0 and resid > ASYMMETRY_SLACK * width:
         left = math.log(r.est.value) - math.log(r.lower.value)
         right = math.log(r.upper.value) - math.log(r.est.value)
-        out.append(Finding(
-            check="ratio_ci", severity="warning",
-            message=(f"the CI {r.lower}-{r.upper} is not symmetric around {r.est} on the log scale "
-                     f"(log distances {left:.3f} below, {right:.3f} above); rounding cannot explain "
-                     "it: check for a typo or a non-Wald interval."),
-            values=values,
-            recomputed=(f"smallest |ln U + ln L - 2 ln est| within rounding = {resid:.4f} > "
-                        f"{ASYMMETRY_SLACK} x ln(U/L) = {ASYMMETRY_SLACK * width:.4f}"),
-            **base))
+        out.append(
+            Finding(
+                check="ratio_ci",
+                severity="warning",
+                message=(
+                    f"the CI {r.lower}-{r.upper} is not symmetric around {r.est} on the log scale "
+                    f"(log distances {left:.3f} below, {right:.3f} above); rounding cannot explain "
+                    "it: check for a typo or a non-Wald interval."
+                ),
+                values=values,
+                recomputed=(
+                    f"smallest |ln U + ln L - 2 ln est| within rounding = {resid:.4f} > "
+                    f"{ASYMMETRY_SLACK} x ln(U/L) = {ASYMMETRY_SLACK * width:.4f}"
+                ),
+                **base,
+            )
+        )
     if r.p is None:
         return out
     p_min, p_max, p_point = p_range_from_ci(r.est, r.lower, r.upper, r.level)
@@ -340,17 +409,25 @@ def check_ratio(r: RatioReport) -> list[Finding]:
         rep_sig = hi < 0.05 or (r.p_op == "<" and r.p.value <= 0.05)
         decision = (rep_sig and p_min >= 0.05) or (lo >= 0.05 and p_max < 0.05)
         sev = "error" if decision else "warning"
-        out.append(Finding(
-            check="ratio_p", severity=sev,
-            message=(f"p {r.p_op} {r.p} does not match {r.est} ({r.lower}-{r.upper}): a Wald test "
-                     f"gives p = {p_point:.3g} (between {p_min:.3g} and {p_max:.3g} for any true values "
-                     "within rounding)"
-                     + ("; the two disagree about significance at 0.05." if sev == "error" else ".")),
-            values=values,
-            recomputed=(f"se = (ln U - ln L)/(2*{norm.ppf(1 - (1 - r.level) / 2):.3f}), z = |ln est|/se, "
-                        f"p = 2(1 - Phi(z)) = {p_point:.4g}; range over rounding [{p_min:.4g}, {p_max:.4g}]; "
-                        f"reported allows [{lo:.4g}, {hi:.4g}]"),
-            **base))
+        out.append(
+            Finding(
+                check="ratio_p",
+                severity=sev,
+                message=(
+                    f"p {r.p_op} {r.p} does not match {r.est} ({r.lower}-{r.upper}): a Wald test "
+                    f"gives p = {p_point:.3g} (between {p_min:.3g} and {p_max:.3g} for any true values "
+                    "within rounding)"
+                    + ("; the two disagree about significance at 0.05." if sev == "error" else ".")
+                ),
+                values=values,
+                recomputed=(
+                    f"se = (ln U - ln L)/(2*{norm.ppf(1 - (1 - r.level) / 2):.3f}), z = |ln est|/se, "
+                    f"p = 2(1 - Phi(z)) = {p_point:.4g}; range over rounding [{p_min:.4g}, {p_max:.4g}]; "
+                    f"reported allows [{lo:.4g}, {hi:.4g}]"
+                ),
+                **base,
+            )
+        )
     return out
 
 

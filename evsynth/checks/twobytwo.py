@@ -36,6 +36,7 @@ from evsynth.checks.numbers import (
     Reported,
     in_references,
     p_interval,
+    p_reported,
     paragraphs,
     quote_span,
     report_name,
@@ -46,12 +47,14 @@ from evsynth.document import Document, Table, TableCell
 _P_ROW = re.compile(r"^\s*(?:p|p[\s-]{0,2}values?|sig\.?)\s*$", re.IGNORECASE)
 _INT = re.compile(r"^\s*(\d{1,6})\s*$")
 _CELL_P = re.compile(r"^\s*(?P<op><=|>=|<|>|=|\u2264|\u2265)?\s{0,2}(?P<p>\d{0,3}\.?\d{1,6})\s*$")
-_COUNT_PCT = re.compile(r"^\s*(?P<k>\d{1,6})\s{0,2}\(\s{0,2}\d{1,3}(?:\.\d{1,4})?\s?%?\s{0,2}\)\s*$")
+_COUNT_PCT = re.compile(
+    r"^\s*(?P<k>\d{1,6})\s{0,2}\(\s{0,2}\d{1,3}(?:\.\d{1,4})?\s?%?\s{0,2}\)\s*$"
+)
 _HEADER_N = re.compile(r"(?<![A-Za-z])[Nn]\s{0,2}=\s{0,2}(?P<n>\d{1,6})")
 _FRACTION = re.compile(r"(?<![\d./])(?P<k>\d{1,6})\s{0,2}/\s{0,2}(?P<n>\d{1,6})(?![\d/])")
 _NEG = re.compile(r"^\s*(?:non|no|not|without|un)[\s-]{0,2}", re.IGNORECASE)
 _STOP = {"of", "use", "the", "and", "or", "group", "groups", "in", "with", "vs", "to"}
-MAX_ENUMERATION = 2_000_000
+MAX_ENUMERATION = 200_000
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,8 @@ def candidate_pvalues(counts) -> dict[str, float]:
             out["Fisher-Freeman-Halton exact"] = ffh
     with np.errstate(divide="ignore", invalid="ignore"):
         out["likelihood-ratio (G) test"] = float(
-            chi2_contingency(t, correction=False, lambda_="log-likelihood")[1])
+            chi2_contingency(t, correction=False, lambda_="log-likelihood")[1]
+        )
     return out
 
 
@@ -107,8 +111,10 @@ def freeman_halton(table: np.ndarray) -> float | None:
         return None
     logc = lambda a, b: math.lgamma(a + 1) - math.lgamma(b + 1) - math.lgamma(a - b + 1)  # noqa: E731
     denom = logc(n, r1)
+
     def logp(first):
-        return sum(logc(int(c), int(a)) for c, a in zip(cols, first)) - denom
+        return sum(logc(int(c), int(a)) for c, a in zip(cols, first, strict=True)) - denom
+
     obs = logp(t[0])
     total = 0.0
     for first in product(*(range(int(c) + 1) for c in cols[:-1])):
@@ -124,8 +130,11 @@ def freeman_halton(table: np.ndarray) -> float | None:
 def _reproducing(pvals: dict[str, float], p: Reported, op: str) -> list[str]:
     lo, hi = p_interval(op, p)
     eps = 1e-9
-    return [name for name, v in pvals.items() if lo - eps <= v <= hi + eps
-            and not (op == "<" and v >= p.value)]
+    return [
+        name
+        for name, v in pvals.items()
+        if lo - eps <= v <= hi + eps and not (op == "<" and v >= p.value)
+    ]
 
 
 def contingencies_in_tables(doc: Document) -> list[Contingency]:
@@ -144,10 +153,15 @@ def _p_row_tables(doc: Document, table: Table) -> list[Contingency]:
     p_rows = [r for r, cells in rows.items() if cells and _P_ROW.match(cells[0].row_label or "")]
     if not p_rows:
         return []
-    p_cells = sorted((c for c in rows[p_rows[0]] if _CELL_P.match(c.text) and c.text.strip()),
-                     key=lambda c: c.col)
-    count_rows = {r: {c.col: int(_INT.match(c.text).group(1)) for c in cells if _INT.match(c.text)}
-                  for r, cells in rows.items() if r not in p_rows}
+    p_cells = sorted(
+        (c for c in rows[p_rows[0]] if _CELL_P.match(c.text) and c.text.strip()),
+        key=lambda c: c.col,
+    )
+    count_rows = {
+        r: {c.col: int(_INT.match(c.text).group(1)) for c in cells if _INT.match(c.text)}
+        for r, cells in rows.items()
+        if r not in p_rows
+    }
     count_rows = {r: v for r, v in count_rows.items() if v}
     if len(count_rows) < 2:
         return []
@@ -169,18 +183,31 @@ def _p_row_tables(doc: Document, table: Table) -> list[Contingency]:
         row_ids = sorted(count_rows)
         counts = tuple(tuple(count_rows[r][c] for c in cols) for r in row_ids)
         m = _CELL_P.match(pc.text)
-        first = min((c for c in table.cells if c.row in row_ids and c.col in cols),
-                    key=lambda c: c.start)
+        first = min(
+            (c for c in table.cells if c.row in row_ids and c.col in cols), key=lambda c: c.start
+        )
         start, end = first.start, pc.end
         if end - start > 600:
             start = pc.start
         col_labels = tuple(labels[c][0] for c in cols)
         key = pc.col_group or _group_key(col_labels)
-        out.append(Contingency(
-            report_name(doc), counts,
-            tuple(rows[r][0].row_label for r in row_ids), col_labels,
-            Reported.parse(m.group("p")), OPS.get(m.group("op") or "=", "="),
-            start, end, doc.original[start:end], table.label or "table", key, pc.start, pc.end))
+        out.append(
+            Contingency(
+                report_name(doc),
+                counts,
+                tuple(rows[r][0].row_label for r in row_ids),
+                col_labels,
+                Reported.parse(m.group("p")),
+                OPS.get(m.group("op") or "=", "="),
+                start,
+                end,
+                doc.original[start:end],
+                table.label or "table",
+                key,
+                pc.start,
+                pc.end,
+            )
+        )
     return out
 
 
@@ -219,7 +246,7 @@ def _p_column_tables(doc: Document, table: Table) -> list[Contingency]:
         label = next(iter(cells.values())).row_label
         if all(g in cells and _COUNT_PCT.match(cells[g].text) for g in groups):
             ks = [int(_COUNT_PCT.match(cells[g].text).group("k")) for g in groups]
-            counts = (tuple(ks), tuple(col_n[g] - k for g, k in zip(groups, ks)))
+            counts = (tuple(ks), tuple(col_n[g] - k for g, k in zip(groups, ks, strict=True)))
             row_labels = (label, f"not {label}")
             span_cells = [cells[g] for g in groups] + [pc]
         else:
@@ -233,25 +260,39 @@ def _p_column_tables(doc: Document, table: Table) -> list[Contingency]:
                 if own_p is not None and own_p.text.strip():
                     break
                 if next(iter(s_cells.values())).row_group != label or not all(
-                        g in s_cells and _COUNT_PCT.match(s_cells[g].text) for g in groups):
+                    g in s_cells and _COUNT_PCT.match(s_cells[g].text) for g in groups
+                ):
                     break
                 sub.append(s_cells)
             if len(sub) < 2:
                 continue
-            counts = tuple(tuple(int(_COUNT_PCT.match(s[g].text).group("k")) for g in groups)
-                           for s in sub)
+            counts = tuple(
+                tuple(int(_COUNT_PCT.match(s[g].text).group("k")) for g in groups) for s in sub
+            )
             row_labels = tuple(next(iter(s.values())).row_label for s in sub)
             span_cells = [pc] + [s[g] for s in sub for g in groups]
-        if any(sum(col) == 0 for col in zip(*counts)):
+        if any(sum(col) == 0 for col in zip(*counts, strict=True)):
             continue
         m = _CELL_P.match(pc.text)
         start = min(c.start for c in span_cells)
         end = max(c.end for c in span_cells)
-        out.append(Contingency(
-            report_name(doc), counts, row_labels,
-            tuple(next(c.col_label for c in table.cells if c.col == g) for g in groups),
-            Reported.parse(m.group("p")), OPS.get(m.group("op") or "=", "="),
-            start, end, doc.original[start:end], table.label or "table", "", pc.start, pc.end))
+        out.append(
+            Contingency(
+                report_name(doc),
+                counts,
+                row_labels,
+                tuple(next(c.col_label for c in table.cells if c.col == g) for g in groups),
+                Reported.parse(m.group("p")),
+                OPS.get(m.group("op") or "=", "="),
+                start,
+                end,
+                doc.original[start:end],
+                table.label or "table",
+                "",
+                pc.start,
+                pc.end,
+            )
+        )
     return out
 
 
@@ -293,10 +334,21 @@ def contingencies_in_text(doc: Document) -> list[Contingency]:
             if oend - ostart > 600:
                 ostart, oend, quote = quote_span(doc, pm.start(), pm.end())
             del first
-            out.append(Contingency(
-                report_name(doc), counts, ("events", "non-events"),
-                tuple(f.group(0) for f in fr), Reported.parse(pm.group("p")), OPS[pm.group("op")],
-                ostart, oend, quote, "text", ""))
+            out.append(
+                Contingency(
+                    report_name(doc),
+                    counts,
+                    ("events", "non-events"),
+                    tuple(f.group(0) for f in fr),
+                    p_reported(pm),
+                    OPS[pm.group("op")],
+                    ostart,
+                    oend,
+                    quote,
+                    "text",
+                    "",
+                )
+            )
     return out
 
 
@@ -305,20 +357,37 @@ def check_contingency(c: Contingency) -> list[Finding]:
     if not pvals:
         return []
     ok = _reproducing(pvals, c.p, c.p_op)
-    values = {"counts": [list(r) for r in c.counts], "rows": list(c.row_labels),
-              "columns": list(c.col_labels), "p": f"{c.p_op} {c.p.text}"}
+    values = {
+        "counts": [list(r) for r in c.counts],
+        "rows": list(c.row_labels),
+        "columns": list(c.col_labels),
+        "p": f"{c.p_op} {c.p.text}",
+    }
     how = "; ".join(f"{k} p = {v:.4g}" for k, v in pvals.items())
-    base = dict(report=c.report, source_start=c.start, source_end=c.end, source_quote=c.quote,
-                location=c.where, values=values)
+    base = dict(
+        report=c.report,
+        source_start=c.start,
+        source_end=c.end,
+        source_quote=c.quote,
+        location=c.where,
+        values=values,
+    )
     if ok:
         return []
-    table_txt = " vs ".join("/".join(str(x) for x in col) for col in zip(*c.counts))
-    return [Finding(
-        check="two_by_two", severity="warning",
-        message=(f"p {c.p_op} {c.p} for {' vs '.join(c.col_labels)} ({table_txt}) is not "
-                 "reproduced by Pearson chi-square (with or without Yates' correction), the "
-                 "likelihood-ratio test or Fisher's exact test."),
-        recomputed=how, **base)]
+    table_txt = " vs ".join("/".join(str(x) for x in col) for col in zip(*c.counts, strict=True))
+    return [
+        Finding(
+            check="two_by_two",
+            severity="warning",
+            message=(
+                f"p {c.p_op} {c.p} for {' vs '.join(c.col_labels)} ({table_txt}) is not "
+                "reproduced by Pearson chi-square (with or without Yates' correction), the "
+                "likelihood-ratio test or Fisher's exact test."
+            ),
+            recomputed=how,
+            **base,
+        )
+    ]
 
 
 def check_contingencies(doc: Document) -> list[Finding]:
@@ -344,8 +413,10 @@ def _key_pattern(key: str) -> re.Pattern:
 
 def _distinct_keys(keys: list[str]) -> dict[str, str]:
     """For each group key, the words that no other key of the same table shares."""
-    words = {k: {w for w in re.findall(r"[A-Za-z][A-Za-z0-9-]{1,30}", k) if w.lower() not in _STOP}
-             for k in keys}
+    words = {
+        k: {w for w in re.findall(r"[A-Za-z][A-Za-z0-9-]{1,30}", k) if w.lower() not in _STOP}
+        for k in keys
+    }
     out = {}
     for k in keys:
         others = set().union(*(words[o] for o in keys if o != k)) if len(keys) > 1 else set()
@@ -374,12 +445,14 @@ def _text_vs_table(doc: Document, tables: list[Contingency]) -> list[Finding]:
                 ps = list(P_VALUE.finditer(text, s.start, s.end))
                 if len(ps) != 1:
                     continue
-                hits = [c for c in conts if c.key in pats and pats[c.key].search(text, s.start, s.end)]
+                hits = [
+                    c for c in conts if c.key in pats and pats[c.key].search(text, s.start, s.end)
+                ]
                 if len(hits) != 1:
                     continue
                 c = hits[0]
                 pm = ps[0]
-                tp = Reported.parse(pm.group("p"))
+                tp = p_reported(pm)
                 top = OPS[pm.group("op")]
                 if _overlap(tp, top, c.p, c.p_op):
                     continue
@@ -387,30 +460,57 @@ def _text_vs_table(doc: Document, tables: list[Contingency]) -> list[Finding]:
                 ostart, oend, quote = quote_span(doc, s.start, s.end)
                 pv = candidate_pvalues(c.counts)
                 repro = [k for k in _reproducing(pv, c.p, c.p_op)]
-                repro_txt = (f"; the table's counts reproduce the table's p = {c.p} ({repro[0]})"
-                             if repro else "")
-                values = {"text_p": f"{top} {tp.text}", "table_p": f"{c.p_op} {c.p.text}",
-                          "group": c.key, "table": label}
+                repro_txt = (
+                    f"; the table's counts reproduce the table's p = {c.p} ({repro[0]})"
+                    if repro
+                    else ""
+                )
+                values = {
+                    "text_p": f"{top} {tp.text}",
+                    "table_p": f"{c.p_op} {c.p.text}",
+                    "group": c.key,
+                    "table": label,
+                }
                 if swap:
                     o = swap[0]
-                    out.append(Finding(
-                        report=c.report, check="p_swap", severity="error",
-                        message=(f"the text gives {c.key} p {top} {tp}, but {label} shows p = {c.p} "
-                                 f"for {c.key} and p = {o.p} for {o.key}: the text swaps the "
-                                 f"p-values of the two comparisons{repro_txt}."),
-                        source_start=ostart, source_end=oend, source_quote=quote,
-                        location=label, values=values | {"swapped_with": o.key},
-                        recomputed="; ".join(f"{k} p = {v:.4g}" for k, v in pv.items()),
-                        related=f"{label}: {c.quote!r}"))
+                    out.append(
+                        Finding(
+                            report=c.report,
+                            check="p_swap",
+                            severity="error",
+                            message=(
+                                f"the text gives {c.key} p {top} {tp}, but {label} shows p = {c.p} "
+                                f"for {c.key} and p = {o.p} for {o.key}: the text swaps the "
+                                f"p-values of the two comparisons{repro_txt}."
+                            ),
+                            source_start=ostart,
+                            source_end=oend,
+                            source_quote=quote,
+                            location=label,
+                            values=values | {"swapped_with": o.key},
+                            recomputed="; ".join(f"{k} p = {v:.4g}" for k, v in pv.items()),
+                            related=f"{label}: {c.quote!r}",
+                        )
+                    )
                 else:
-                    out.append(Finding(
-                        report=c.report, check="p_swap", severity="warning",
-                        message=(f"the text gives {c.key} p {top} {tp}, but {label} shows p = {c.p}"
-                                 f"{repro_txt}."),
-                        source_start=ostart, source_end=oend, source_quote=quote,
-                        location=label, values=values,
-                        recomputed="; ".join(f"{k} p = {v:.4g}" for k, v in pv.items()),
-                        related=f"{label}: {c.quote!r}"))
+                    out.append(
+                        Finding(
+                            report=c.report,
+                            check="p_swap",
+                            severity="warning",
+                            message=(
+                                f"the text gives {c.key} p {top} {tp}, but {label} shows p = {c.p}"
+                                f"{repro_txt}."
+                            ),
+                            source_start=ostart,
+                            source_end=oend,
+                            source_quote=quote,
+                            location=label,
+                            values=values,
+                            recomputed="; ".join(f"{k} p = {v:.4g}" for k, v in pv.items()),
+                            related=f"{label}: {c.quote!r}",
+                        )
+                    )
     return out
 
 

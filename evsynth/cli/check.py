@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import textwrap
 
 import pandas as pd
@@ -44,22 +46,34 @@ def run(args: argparse.Namespace) -> int:
     findings = check(args.paths or None, progress=not args.quiet)
     order = {"error": 0, "warning": 1, "info": 2}
     shown = findings[findings["severity"].map(order) <= order[args.severity]]
-    print(format_findings(shown))
-    if args.out:
+    written = []
+    if args.out:  # write before printing, so a closed pipe (| head) cannot lose the files
         from pathlib import Path
 
         out = Path(args.out)
-        csv_path = atomic_write_csv(findings, out / "findings.csv")
+        written.append(atomic_write_csv(findings, out / "findings.csv"))
         records = findings.to_dict("records")
         for r in records:
             try:
                 r["values"] = json.loads(r["values"]) if r["values"] else {}
             except (TypeError, ValueError):
                 pass
-        json_path = atomic_write_text(
-            out / "findings.json", json.dumps(records, ensure_ascii=False, indent=2, default=str)
+        written.append(
+            atomic_write_text(
+                out / "findings.json",
+                json.dumps(records, ensure_ascii=False, indent=2, default=str),
+            )
         )
-        print(f"written to {out.resolve()}/: {csv_path.name}, {json_path.name}")
+    try:
+        print(format_findings(shown))
+        if written:
+            print(
+                f"written to {written[0].parent.resolve()}/: " + ", ".join(p.name for p in written)
+            )
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `evsynth check | head`: not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return 0
 
 
@@ -69,20 +83,31 @@ def format_findings(findings: pd.DataFrame, width: int = _WIDTH) -> str:
     if findings.empty:
         return "No findings: every number checked is consistent within rounding."
     counts = findings["severity"].value_counts()
-    summary = ", ".join(f"{counts.get(s, 0)} {s}{'s' if counts.get(s, 0) != 1 else ''}"
-                        for s in ("error", "warning", "info"))
+    summary = ", ".join(
+        f"{counts.get(s, 0)} {s}{'s' if counts.get(s, 0) != 1 else ''}"
+        for s in ("error", "warning", "info")
+    )
     lines = [f"{len(findings)} finding(s) in {findings['report'].nunique()} file(s): {summary}", ""]
     for report, grp in findings.groupby("report", sort=True):
         lines.append(f"== {report} " + "=" * max(3, width - len(str(report)) - 4))
         for i, row in enumerate(grp.to_dict("records"), 1):
             where = row.get("location") or ""
-            pos = (f"chars {row['source_start']}-{row['source_end']}"
-                   if row["source_end"] and row["source_end"] > row["source_start"] else "")
+            pos = (
+                f"chars {row['source_start']}-{row['source_end']}"
+                if row["source_end"] and row["source_end"] > row["source_start"]
+                else ""
+            )
             head = f"{i:>2}. {row['severity'].upper():<7} {row['check']}"
             tail = ", ".join(x for x in (where, pos) if x)
             lines.append(head + (f"  [{tail}]" if tail else ""))
-            lines.extend(textwrap.wrap(str(row["message"]), width=width,
-                                       initial_indent="      ", subsequent_indent="      "))
+            lines.extend(
+                textwrap.wrap(
+                    str(row["message"]),
+                    width=width,
+                    initial_indent="      ",
+                    subsequent_indent="      ",
+                )
+            )
             quote = " ".join(str(row.get("source_quote") or "").split())
             if quote:
                 q = textwrap.wrap(f'"{quote}"', width=width - 14)
@@ -93,7 +118,13 @@ def format_findings(findings: pd.DataFrame, width: int = _WIDTH) -> str:
                 lines.extend("             " + x for x in q[1:])
             rec = str(row.get("recomputed") or "")
             if rec:
-                lines.extend(textwrap.wrap("how: " + rec, width=width, initial_indent="      ",
-                                           subsequent_indent="           "))
+                lines.extend(
+                    textwrap.wrap(
+                        "how: " + rec,
+                        width=width,
+                        initial_indent="      ",
+                        subsequent_indent="           ",
+                    )
+                )
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -17,8 +17,7 @@ from evsynth.extract.estimates import estimate_rows
 from evsynth.extract.pvalues import p_only_rows
 from evsynth.extract.rates import rate_rows, single_arm_intervention
 from evsynth.extract.rows import RowMaker
-from evsynth.extract.segments import sentences_of
-from evsynth.extract.segments import parsed_table_spans
+from evsynth.extract.segments import parsed_table_spans, sentences_of
 from evsynth.extract.tables import table_rows
 from evsynth.extract.text_tables import text_table_rows
 from evsynth.schema import EVIDENCE_COLUMNS
@@ -62,7 +61,9 @@ def extract_document(doc: Document) -> pd.DataFrame:
     text_table_rows(maker, parsed_table_spans(doc))
     frame = pd.DataFrame(maker.rows, columns=list(EVIDENCE_COLUMNS))
     if not frame.empty:
-        frame = frame.sort_values(["source_start", "source_end"], kind="stable").reset_index(drop=True)
+        frame = frame.sort_values(["source_start", "source_end"], kind="stable").reset_index(
+            drop=True
+        )
     for c in ("events_int", "total_int", "events_ctl", "total_ctl"):
         frame[c] = frame[c].astype("Float64") if not frame.empty else frame[c]
     return frame

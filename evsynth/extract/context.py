@@ -30,10 +30,15 @@ def clean_phrase(text: str, limit: int = 90) -> str:
     t = re.sub(r"[\s,;:(\[]+$", "", t)
     if len(t) > 40:
         # "Multivariate analysis revealed that the development of X was not associated ..." -> X
-        m = re.search(r"(?i)\b(?:that|revealed|showed|confirmed)\s+(?!.*\b(?:that|revealed|showed|confirmed)\s)", t)
+        m = re.search(
+            r"(?i)\b(?:that|revealed|showed|confirmed)\s+(?!.*\b(?:that|revealed|showed|confirmed)\s)",
+            t,
+        )
         if m and len(t) - m.end() > 3:
             t = t[m.end() :]
-        v = re.search(r"\s(?:was|were|is|are|remained|had|has|have|showed|exhibited|did|yielded)\s", t)
+        v = re.search(
+            r"\s(?:was|were|is|are|remained|had|has|have|showed|exhibited|did|yielded)\s", t
+        )
         if v and v.start() > 3:
             t = t[: v.start()]
     if len(t) > limit:
@@ -48,7 +53,9 @@ _COMPARISONS = [
         r"(?i)(?:patients\s+)?(?:with\s+(?:and|or)\s+without|who\s+did\s+or\s+did\s+not\s+\w+)"
         r"\s+[^,;()]{1,40}?(?=\s*(?:[,;()]|\bhad\b|\bwere\b|\bwas\b|\bin\b|$))"
     ),
-    re.compile(r"(?i)patients\s+with\s+[^,;()]{1,60}?(?=\s+(?:did|had|were|was|exhibited|showed)\b)"),
+    re.compile(
+        r"(?i)patients\s+with\s+[^,;()]{1,60}?(?=\s+(?:did|had|were|was|exhibited|showed)\b)"
+    ),
     re.compile(r"(?i)between\s+[^,;()]{3,60}?(?=\s*(?:[,;()]|$))"),
     re.compile(r"(?i)(?:patients\s+)?with\s+[^,;()]{1,60}?\s+(?:and|vs\.?|versus)\s+others?\b"),
 ]
@@ -87,7 +94,9 @@ class Context:
         """Up to ``n`` sentences before sentence ``i`` in the same paragraph, nearest first."""
         out = []
         j = i - 1
-        while j >= 0 and len(out) < n and self.sentences[j].paragraph == self.sentences[i].paragraph:
+        while (
+            j >= 0 and len(out) < n and self.sentences[j].paragraph == self.sentences[i].paragraph
+        ):
             out.append(self.sentences[j])
             j -= 1
         return out

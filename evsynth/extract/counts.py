@@ -17,7 +17,8 @@ _FRACTION = re.compile(r"(?<![\d/.])(\d{1,5})\s{0,2}/\s{0,2}(\d{1,5})(?![\d/])")
 _PCT = r"(?P<pct>\d{1,3}(?:\.\d{1,3})?)\s{0,2}%"
 # "96.36% (53/55)", "94.12% (n=16)", "53/55 (96.4%)", "53 (96.4%)"
 _RATE = re.compile(
-    _PCT + r"\s{0,2}\(\s{0,2}(?:(?P<e1>\d{1,5})\s{0,2}/\s{0,2}(?P<t1>\d{1,5})|[nN]\s{0,2}=\s{0,2}(?P<e2>\d{1,5}))\s{0,2}\)"
+    _PCT
+    + r"\s{0,2}\(\s{0,2}(?:(?P<e1>\d{1,5})\s{0,2}/\s{0,2}(?P<t1>\d{1,5})|[nN]\s{0,2}=\s{0,2}(?P<e2>\d{1,5}))\s{0,2}\)"
     r"|(?<![\d/.])(?P<e3>\d{1,5})\s{0,2}/\s{0,2}(?P<t3>\d{1,5})\s{0,2}\(\s{0,2}(?P<pct3>\d{1,3}(?:\.\d{1,3})?)\s{0,2}%\s{0,2}\)"
 )
 
@@ -59,7 +60,10 @@ def arm_size_mentions(text: str) -> list[tuple[str, bool, int, int, int]]:
         if m:
             out.append((name, neg, int(m.group(1)), pos, pos + len(neg_text) + m.end()))
             continue
-        m = re.match(r"\s{1,2}(?:was|were)\s{1,2}(?:applied|given|administered)\s{1,2}to\s{1,2}(\d{1,5})\s{1,2}patients", tail)
+        m = re.match(
+            r"\s{1,2}(?:was|were)\s{1,2}(?:applied|given|administered)\s{1,2}to\s{1,2}(\d{1,5})\s{1,2}patients",
+            tail,
+        )
         if m:
             out.append((name, neg, int(m.group(1)), pos, pos + len(neg_text) + m.end()))
             continue
@@ -71,7 +75,9 @@ def arm_size_mentions(text: str) -> list[tuple[str, bool, int, int, int]]:
             head,
         )
         if m and not neg:
-            out.append((name, neg, int(m.group(1)), pos - (len(head) - m.start()), pos + len(neg_text)))
+            out.append(
+                (name, neg, int(m.group(1)), pos - (len(head) - m.start()), pos + len(neg_text))
+            )
     return out
 
 
@@ -103,8 +109,17 @@ def _arm_rates(text: str, s: Sentence, idx: int) -> list[ArmRate]:
         o = o_before[-1] if o_before else (o_after[0] if o_after else outs[-1])
         rates.append(
             ArmRate(
-                arm[0], arm[2], arm[1], o[0], o[1], events, total, float(pct_s),
-                s.start + min(m.start(), arm[3]), s.start + max(m.end(), arm[3] + len(arm[1])), idx,
+                arm[0],
+                arm[2],
+                arm[1],
+                o[0],
+                o[1],
+                events,
+                total,
+                float(pct_s),
+                s.start + min(m.start(), arm[3]),
+                s.start + max(m.end(), arm[3] + len(arm[1])),
+                idx,
             )
         )
     return rates
@@ -113,7 +128,9 @@ def _arm_rates(text: str, s: Sentence, idx: int) -> list[ArmRate]:
 def _denominator(
     doc_text: str, rate: ArmRate, sizes: list[tuple[str, bool, int, int, int]], pct_text: str | None
 ) -> tuple[int | None, str]:
-    cands = [sz for sz in sizes if sz[0] == rate.intervention and sz[1] == rate.negated]
+    cands = list(
+        {sz[2]: sz for sz in sizes if sz[0] == rate.intervention and sz[1] == rate.negated}.values()
+    )[:50]
     for sz in cands:
         if rate.pct is not None and pct_matches(rate.events, sz[2], rate.pct, pct_text):
             where = doc_text[sz[3] : sz[4]].replace("\n", " ")
@@ -121,7 +138,10 @@ def _denominator(
     if rate.pct:
         t = round(100 * rate.events / rate.pct)
         if t > 0 and pct_matches(rate.events, t, rate.pct, pct_text):
-            return t, f"total {t} derived from {rate.events} and {rate.pct}% (not stated with the count)"
+            return (
+                t,
+                f"total {t} derived from {rate.events} and {rate.pct}% (not stated with the count)",
+            )
     return None, "arm size not found in the paper"
 
 
@@ -139,7 +159,10 @@ def count_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context) -> None
         if a_i in used:
             continue
         partner = None
-        for b_i, b in enumerate(all_rates):
+        # candidates: the rates of the two sentences before and after (all_rates is in order)
+        lo_i = max(0, a_i - 12)
+        for b_i in range(lo_i, min(len(all_rates), a_i + 12)):
+            b = all_rates[b_i]
             if b_i == a_i or b_i in used:
                 continue
             if (
@@ -192,4 +215,3 @@ def count_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context) -> None
             notes="; ".join(notes),
             **fields,
         )
-

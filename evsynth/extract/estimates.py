@@ -13,6 +13,7 @@ from evsynth.extract.segments import Sentence
 __all__ = ["estimate_rows"]
 
 _OPEN = re.compile(r"[(\[][^()\[\]]{0,60}$")
+_AFTER_CLOSE = re.compile(r"\s{0,2}[)\]]\s{0,2}(?:[,;]\s{0,2}|\(\s{0,2})")
 
 
 def _p_near(text: str, start: int, end: int, lo: int, hi: int):
@@ -20,11 +21,16 @@ def _p_near(text: str, start: int, end: int, lo: int, hi: int):
     after the interval (up to the closing bracket) or before the label in the same brackets."""
     tail_end = min(hi, end + 60)
     close = text.find(")", end, tail_end)
-    nxt_ratio = tail_end
     tail = text[end : (close if close >= 0 else tail_end)]
     m = P_VALUE_RE.search(tail)
     if m and float(m.group("value")) <= 1:
         return m.group("op"), float(m.group("value")), end + m.start(), end + m.end()
+    # "(99% CI, 1.02-1.68), p = 0.04" or "(95% CI=1.40-2.19) (P < 0.001)": right after the bracket
+    after = _AFTER_CLOSE.match(text, end, min(hi, end + 40))
+    if after:
+        m = P_VALUE_RE.match(text, after.end(), min(hi, after.end() + 30))
+        if m and float(m.group("value")) <= 1:
+            return m.group("op"), float(m.group("value")), m.start(), m.end()
     head_start = max(lo, start - 60)
     head = text[head_start:start]
     o = _OPEN.search(head)
@@ -35,7 +41,6 @@ def _p_near(text: str, start: int, end: int, lo: int, hi: int):
             m = ms[-1]
             a = head_start + o.start()
             return m.group("op"), float(m.group("value")), a + m.start(), a + m.end()
-    del nxt_ratio
     return None
 
 
@@ -43,7 +48,9 @@ def _op(op: str) -> str:
     return {"≤": "<=", "≥": ">=", "of": "="}.get(op, op)
 
 
-def estimate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context) -> list[tuple[int, int]]:
+def estimate_rows(
+    maker: RowMaker, sentences: list[Sentence], ctx: Context
+) -> list[tuple[int, int]]:
     """Add a row per ratio estimate; return the normalized spans used (p-values included)."""
     text = maker.doc.text
     used: list[tuple[int, int]] = []
@@ -70,9 +77,10 @@ def estimate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context) -> l
             # outcomes: "... in OS and LFS, with HRs of a (...) and b (...), respectively"
             outs = find_outcomes(subject)
             distinct = list(dict.fromkeys((o[0], o[1]) for o in outs))
-            respectively = "respectively" in text[g[-1].end : s.end][:80] or "respectively" in text[
-                g[0].start : g[-1].end
-            ]
+            respectively = (
+                "respectively" in text[g[-1].end : s.end][:80]
+                or "respectively" in text[g[0].start : g[-1].end]
+            )
             for k, e in enumerate(g):
                 notes = []
                 if len(g) > 1 and respectively and len(distinct) == len(g):
@@ -94,11 +102,12 @@ def estimate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context) -> l
                     span_end = max(span_end, pv[3])
                     used.append((pv[2], pv[3]))
                 # extend over a closing bracket right after
-                while span_end < s.end and text[span_end] in ")]" and text[span_start:span_end].count(
-                    "("
-                ) + text[span_start:span_end].count("[") > text[span_start:span_end].count(
-                    ")"
-                ) + text[span_start:span_end].count("]"):
+                while (
+                    span_end < s.end
+                    and text[span_end] in ")]"
+                    and text[span_start:span_end].count("(") + text[span_start:span_end].count("[")
+                    > text[span_start:span_end].count(")") + text[span_start:span_end].count("]")
+                ):
                     span_end += 1
                 # trim leading connectors of the quote
                 while span_start < span_end and text[span_start] in " ,;:":
@@ -128,7 +137,8 @@ def estimate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context) -> l
                     section=s.section,
                     extractor="sentence_ratio",
                     notes="; ".join(
-                        notes + ([] if e.ci_level is not None else ["CI level not stated; 95% assumed"])
+                        notes
+                        + ([] if e.ci_level is not None else ["CI level not stated; 95% assumed"])
                     ),
                 )
                 used.append((e.start, e.end))

@@ -67,7 +67,9 @@ OUTCOME_TERMS: list[tuple[str, str]] = [
     ("RESPONSE", r"(?:\d{1,3}-day\s{1,3})?response\s{1,3}rates?|(?:\d{1,3}-day\s{1,3})response"),
 ]
 _OUTCOME_RE = re.compile(
-    r"(?<![A-Za-z+-])(?:" + "|".join(f"(?P<o{i}>{rx})" for i, (_, rx) in enumerate(OUTCOME_TERMS)) + r")(?![A-Za-z])",
+    r"(?<![A-Za-z+-])(?:"
+    + "|".join(f"(?P<o{i}>{rx})" for i, (_, rx) in enumerate(OUTCOME_TERMS))
+    + r")(?![A-Za-z])",
     re.IGNORECASE,
 )
 

@@ -22,6 +22,7 @@ __all__ = [
     "Interval",
     "PValue",
     "RatioEstimate",
+    "measure_of_label",
     "parse_number",
     "find_p_values",
     "find_ratio_estimates",
@@ -85,7 +86,7 @@ PAREN_INTERVAL_RE = re.compile(
 # Words allowed between a ratio label and its estimate: "HR = ", "hazard ratio for death, ",
 # "HRs of ", "(HR) = ", "odds ratio was ". No digits (the first number is the estimate), except a
 # "(95% CI)" header-like token, which is skipped.
-_FILLER = re.compile(r"(?:[^\d\n;]|\(?95\s?%\s?CI\)?){0,60}?(?=(?:\d|\.\d))")
+_FILLER = re.compile(r"(?:[^\d;]|\(?95\s?%\s?CI\)?){0,60}?(?=(?:\d|\.\d))")
 
 # After the estimate: optional punctuation, an optional opening bracket, an optional CI label,
 # then the interval. Two shapes: labelled ("95% CI 0.21-0.96", "95% CI: 0.2, 0.9") or bracketed
@@ -150,6 +151,19 @@ class RatioEstimate:
     end: int
     est_start: int
     index_in_group: int = 0
+
+
+_FILLER_WORDS = frozenset(
+    "s of was were is are for the a an in at with and to from death mortality relapse progression "
+    "adjusted overall pooled ratio ratios hazard odds risk vs versus compared estimated multivariable "
+    "univariable multivariate univariate unadjusted crude model analysis hr or rr".split()
+)
+
+
+def _plain_filler(filler: str) -> bool:
+    """True when the words between a ratio label and its estimate are connecting words only."""
+    words = re.findall(r"[A-Za-z]+", filler)
+    return all(w.lower() in _FILLER_WORDS for w in words)
 
 
 def parse_number(s: str) -> float:
@@ -218,7 +232,7 @@ def parse_estimate_cell(text: str) -> tuple[float, float, float, float | None] |
     )
 
 
-def _measure_of(m: re.Match[str]) -> tuple[str, bool, bool]:
+def measure_of_label(m: re.Match[str]) -> tuple[str, bool, bool]:
     """(measure, adjusted, plural) of a ratio-label match."""
     if m.group("code"):
         code = m.group("code").upper()
@@ -246,7 +260,7 @@ def find_ratio_estimates(text: str, start: int = 0, end: int | None = None) -> l
     for i, lab in enumerate(labels):
         stop = labels[i + 1].start() if i + 1 < len(labels) else end
         stop = min(stop, lab.end() + 400)
-        measure, adjusted, plural = _measure_of(lab)
+        measure, adjusted, plural = measure_of_label(lab)
         f = _FILLER.match(text, lab.end(), stop)
         if not f:
             continue
@@ -257,6 +271,14 @@ def find_ratio_estimates(text: str, start: int = 0, end: int | None = None) -> l
                 break
             a = _AFTER_ESTIMATE.match(text, e.end(), stop)
             if not a:
+                break
+            if (
+                a.group("lo2") is not None
+                and k == 0
+                and not _plain_filler(text[f.start() : f.end()])
+            ):
+                # a bracketed pair without "CI" needs the label right before it: "RR 0.80 (0.70,
+                # 0.91)", "aHR, 1.8 (1.1-2.9)"; not "the OR department treated 12 (8-16)"
                 break
             lo = a.group("lo") or a.group("lo2")
             hi = a.group("hi") or a.group("hi2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from evsynth.extract.context import Context, clean_phrase, comparison_phrase
@@ -13,7 +14,7 @@ from evsynth.extract.segments import Sentence
 __all__ = ["p_only_rows", "arm_sizes_in"]
 
 _THRESHOLD = re.compile(
-    r"considered|significance\s+level|criteri|threshold|cut-?off|were\s+included|was\s+set|"
+    r"considered|heterogeneity|\bI\s?2\b|I²|Egger|Begg|significance\s+level|criteri|threshold|cut-?off|were\s+included|was\s+set|"
     r"defined\s+as|two-sided|two-tailed|\*\s{0,2}p\b|\bns,",
     re.IGNORECASE,
 )
@@ -67,7 +68,8 @@ def _doc_sizes(text: str, sizes, name: str) -> tuple[int | None, int | None, str
         if sz[0] == name and ((not sz[1] and n_int) or (sz[1] and n_ctl))
     ]
     note = (
-        "group sizes from elsewhere in the paper: " + "; ".join(f"'{w}'" for w in dict.fromkeys(where))
+        "group sizes from elsewhere in the paper: "
+        + "; ".join(f"'{w}'" for w in list(dict.fromkeys(where))[:3])
         if where
         else ""
     )
@@ -84,9 +86,12 @@ def p_only_rows(
     """Add one ``p_only`` row per (outcome, p-value) for comparisons with no estimate."""
     text = maker.doc.text
     used_sorted = sorted(used)
+    used_starts = [u[0] for u in used_sorted]
 
     def is_used(a: int, b: int) -> bool:
-        return any(u0 <= a < u1 or a <= u0 < b for u0, u1 in used_sorted)
+        # spans are short and rarely overlap: look at the neighbours of a in start order
+        k = bisect.bisect_right(used_starts, a)
+        return any(u0 <= a < u1 or a <= u0 < b for u0, u1 in used_sorted[max(0, k - 3) : k + 3])
 
     for i, s in enumerate(sentences):
         if s.section == "methods":
@@ -105,7 +110,9 @@ def p_only_rows(
             for prev in ctx.previous(i, 1):
                 outs_all = [(o[0], o[1], -1) for o in find_outcomes(prev.text)]
                 inherited = "outcome taken from the preceding sentence ('similar results')"
-        distinct = list(dict.fromkeys((o[0], o[1]) for o in outs_all if o[2] < ps[0].start - s.start))
+        distinct = list(
+            dict.fromkeys((o[0], o[1]) for o in outs_all if o[2] < ps[0].start - s.start)
+        )
         resp = "respectively" in s.text
         assigned: list[tuple[str, str, str]] = []
         if (
@@ -128,7 +135,12 @@ def p_only_rows(
             prev_end = s.start
             for p in ps:
                 o = _outcome_for(text, s.start, p.start, p.end, prev_end)
-                if o is None and assigned and assigned[-1][0] and ")" not in text[prev_end : p.start]:
+                if (
+                    o is None
+                    and assigned
+                    and assigned[-1][0]
+                    and ")" not in text[prev_end : p.start]
+                ):
                     # "(p = 0.869 for CRS and p = 0.276 for ICANS)": same outcome, other subgroup
                     o = assigned[-1][:2]
                 assigned.append((o[0], o[1], "") if o else ("", "", ""))
@@ -153,9 +165,9 @@ def p_only_rows(
                 outcome=outcome,
                 outcome_as_reported=outcome_rep,
                 measure="p_only",
-                analysis=ctx.analysis(i, p.start - s.start) if re.search(
-                    r"variat|variable|adjust", s.text, re.IGNORECASE
-                ) else "",
+                analysis=ctx.analysis(i, p.start - s.start)
+                if re.search(r"variat|variable|adjust", s.text, re.IGNORECASE)
+                else "",
                 p_value=p.value,
                 p_operator=p.operator,
                 test=ctx.test(i, "p_only"),

@@ -15,9 +15,24 @@ from evsynth.extract.segments import Sentence
 __all__ = ["rate_rows", "single_arm_intervention"]
 
 _WORDNUM = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18, "twenty-four": 24, "thirty-six": 36,
-    "fifteen": 15, "twenty": 20, "thirty": 30, "sixty": 60,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "eighteen": 18,
+    "twenty-four": 24,
+    "thirty-six": 36,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "sixty": 60,
 }
 _NUMWORD = r"(?:\d{1,3}|" + "|".join(sorted(_WORDNUM, key=len, reverse=True)) + ")"
 _TIME_ONE = re.compile(rf"(?i)\b({_NUMWORD})[\s-]{{1,2}}(month|year|day|week)s?\b")
@@ -41,7 +56,14 @@ _PROP = re.compile(
     r"(?<![\d.%/])(?P<e>\d{1,5})\s{0,2}\(\s{0,2}(?P<p>\d{1,3}(?:\.\d{1,3})?)\s{0,2}%\s{0,2}\)"
     r"|(?<![\d.])(?P<p2>\d{1,3}(?:\.\d{1,3})?)\s{0,2}%\s{0,2}(?:\(\s{0,2}(?:[nN]\s{0,2}=\s{0,2}(?P<e2>\d{1,5})|(?P<e3>\d{1,5})\s{0,2}/\s{0,2}(?P<t3>\d{1,5}))\s{0,2}\))?"
 )
-_COHORT = re.compile(r"(?<![\d.])(\d{1,5})\s{1,2}(?:\w{1,20}\s{1,2}){0,2}(?:patients|cases|children|subjects|participants)")
+_COHORT = re.compile(
+    r"(?<![\d.])(\d{1,5})\s{1,2}(?:\w{1,20}\s{1,2}){0,2}(?:patients|cases|children|subjects|participants)"
+)
+
+
+def _pct(text: str) -> float:
+    """A percentage as written -> proportion, without binary rounding noise ("11.9" -> 0.119)."""
+    return float(f"{text}e-2")
 
 
 def _timepoints(text: str) -> list[str]:
@@ -77,7 +99,6 @@ def single_arm_intervention(doc_text: str, title: str | None) -> str:
 
 def rate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context, single_arm: str) -> None:
     """Add proportion rows (single-arm response) and survival_rate rows (landmark survival)."""
-    text = maker.doc.text
     note_arm = (
         f"single-arm cohort: every patient received {single_arm} (no untreated arm in the paper)"
         if single_arm
@@ -97,7 +118,11 @@ def rate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context, single_a
         if surv and re.search(r"(?i)\brates?\b|survival\s{1,2}(?:was|were)", s.text):
             tps = _timepoints(s.text)
             vals = list(_SURV_VALUE.finditer(s.text))
-            vals = [v for v in vals if not re.match(r"\s{0,2}(?:CI|confidence)", s.text[v.end() : v.end() + 12])]
+            vals = [
+                v
+                for v in vals
+                if not re.match(r"\s{0,2}(?:CI|confidence)", s.text[v.end() : v.end() + 12])
+            ]
             outs_d = list(dict.fromkeys((o[0], o[1]) for o in surv))
             pairs = []
             if vals and tps:
@@ -107,7 +132,8 @@ def rate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context, single_a
                     pairs = [(outs_d[k], tps[0], vals[k]) for k in range(len(vals))]
                 elif len(vals) == len(outs_d) * len(tps):
                     pairs = [
-                        (outs_d[k // len(tps)], tps[k % len(tps)], vals[k]) for k in range(len(vals))
+                        (outs_d[k // len(tps)], tps[k % len(tps)], vals[k])
+                        for k in range(len(vals))
                     ]
             for (oname, orep), tp, v in pairs:
                 se = v.group("se1") or v.group("se2")
@@ -120,8 +146,8 @@ def rate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context, single_a
                     outcome=oname,
                     outcome_as_reported=orep,
                     measure="survival_rate",
-                    estimate=float(v.group("v")) / 100,
-                    rate_se=float(se) / 100 if se else float("nan"),
+                    estimate=_pct(v.group("v")),
+                    rate_se=_pct(se) if se else float("nan"),
                     timepoint=tp,
                     section=s.section,
                     extractor="sentence_survival_rate",
@@ -129,7 +155,9 @@ def rate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context, single_a
                         n
                         for n in (
                             note_arm if not arms_here else "",
-                            "values mapped to outcomes/timepoints in order" if len(pairs) > 1 else "",
+                            "values mapped to outcomes/timepoints in order"
+                            if len(pairs) > 1
+                            else "",
                         )
                         if n
                     ),
@@ -161,7 +189,9 @@ def rate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context, single_a
                 ok = [c for c in cands if c != events and pct_matches(events, c, pct, pct_s)]
                 if ok:
                     total = ok[0]
-                    notes.append(f"total {total} from the patients counted in this or the preceding sentence")
+                    notes.append(
+                        f"total {total} from the patients counted in this or the preceding sentence"
+                    )
                 else:
                     notes.append("denominator not stated next to the count")
             elif events is None:
@@ -171,7 +201,7 @@ def rate_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context, single_a
             name = arms_here[0][0] if arms_here else single_arm
             if note_arm and not arms_here:
                 notes.append(note_arm)
-            est = int(events) / total if (events is not None and total) else pct / 100
+            est = int(events) / total if (events is not None and total) else _pct(pct_s)
             maker.add_norm(
                 s.start,
                 s.end,

@@ -43,15 +43,21 @@ class Sentence:
 
 
 def parsed_table_spans(doc: Document) -> list[tuple[int, int]]:
-    """Normalized spans of the tables the reader cut into cells."""
+    """Normalized spans of the tables the reader cut into usable cells."""
     return _table_mask(doc, only_with_cells=True)
+
+
+def table_is_garbled(table) -> bool:  # late import: text_tables imports this module's users
+    from evsynth.extract.text_tables import table_is_garbled as f
+
+    return f(table)
 
 
 def _table_mask(doc: Document, only_with_cells: bool = False) -> list[tuple[int, int]]:
     spans = []
     offs = np.asarray(doc.offsets)
     for t in doc.tables:
-        if only_with_cells and not t.cells:
+        if only_with_cells and (not t.cells or table_is_garbled(t)):
             continue
         s = int(np.searchsorted(offs, t.start, side="left"))
         e = int(np.searchsorted(offs, t.end, side="left"))

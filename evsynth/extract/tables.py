@@ -20,6 +20,7 @@ from evsynth.extract.patterns import (
     CI_LABEL,
     NUMBER,
     RATIO_LABEL_RE,
+    measure_of_label,
     parse_estimate_cell,
     parse_interval,
 )
@@ -45,9 +46,7 @@ def _ratio_measure(*texts: str) -> str:
     for t in texts:
         m = RATIO_LABEL_RE.search(t or "")
         if m:
-            from evsynth.extract.patterns import _measure_of
-
-            return _measure_of(m)[0]
+            return measure_of_label(m)[0]
     joined = " ".join(t or "" for t in texts)
     if re.search(r"\bCox\b|proportional\s+hazards", joined):
         return "HR"
@@ -95,8 +94,10 @@ def _ratio_rows(maker: RowMaker, table: Table) -> None:
             kinds[j] = "p"
         elif any(parse_estimate_cell(c.text) for c in cs):
             kinds[j] = "estci"
-        elif _CI_COL.search(label) and not RATIO_LABEL_RE.search(label) and any(
-            parse_interval(c.text) for c in cs
+        elif (
+            _CI_COL.search(label)
+            and not RATIO_LABEL_RE.search(label)
+            and any(parse_interval(c.text) for c in cs)
         ):
             kinds[j] = "ci"
         elif RATIO_LABEL_RE.search(label) and any(_NUM_CELL.match(c.text) for c in cs):
@@ -189,7 +190,9 @@ def _ratio_rows(maker: RowMaker, table: Table) -> None:
             else:
                 inter = find_interventions(rgroup) if not rg_is_outcome else []
                 name = inter[0][0] if inter else ""
-                as_rep = f"{rgroup}: {rlabel}".strip(": ") if rgroup and not rg_is_outcome else rlabel
+                as_rep = (
+                    f"{rgroup}: {rlabel}".strip(": ") if rgroup and not rg_is_outcome else rlabel
+                )
                 if name:
                     detail = rlabel.strip()
             ref = references.get((rgroup, j)) or references.get((rgroup, units[0][0]))
@@ -208,7 +211,10 @@ def _ratio_rows(maker: RowMaker, table: Table) -> None:
             if not (lo <= est <= hi):
                 notes.append("estimate lies outside its interval as reported")
             if level is None:
-                lvl_m = re.search(r"(\d{2}(?:\.\d)?)\s?%\s?CI", meta[ci_col][0] if ci_col is not None else meta[j][0])
+                lvl_m = re.search(
+                    r"(\d{2}(?:\.\d)?)\s?%\s?CI",
+                    meta[ci_col][0] if ci_col is not None else meta[j][0],
+                )
                 level = float(lvl_m.group(1)) / 100 if lvl_m else 0.95
                 if not lvl_m:
                     notes.append("CI level not stated; 95% assumed")
@@ -280,7 +286,9 @@ def _count_rows(maker: RowMaker, table: Table) -> None:
             for j in js:
                 if labelled[j][0][2]:
                     continue
-                ctl = [k for k in js if labelled[k][0][0] == labelled[j][0][0] and labelled[k][0][2]]
+                ctl = [
+                    k for k in js if labelled[k][0][0] == labelled[j][0][0] and labelled[k][0][2]
+                ]
                 if ctl:
                     pairs.append((j, ctl[0], g, labelled[j][0][0], ""))
         else:
@@ -320,11 +328,15 @@ def _count_rows(maker: RowMaker, table: Table) -> None:
             min(c.start for c in used),
             max(c.end for c in used),
             intervention=name,
-            intervention_detail=label_i if not find_interventions(label_i) else dose_detail(label_i),
+            intervention_detail=label_i
+            if not find_interventions(label_i)
+            else dose_detail(label_i),
             intervention_as_reported=f"{g}: {label_i}".strip(": ") if g else label_i,
             comparator=(
                 comparator_for(name)
-                if find_interventions(label_c) or re.fullmatch(r"(?i)\s*0\s?mg\s?/?\s?kg\s*", label_c) is None and is_negated_arm(label_c)
+                if find_interventions(label_c)
+                or re.fullmatch(r"(?i)\s*0\s?mg\s?/?\s?kg\s*", label_c) is None
+                and is_negated_arm(label_c)
                 else label_c
             ),
             outcome=outcome,
@@ -346,8 +358,10 @@ def _count_rows(maker: RowMaker, table: Table) -> None:
 
 def table_rows(maker: RowMaker) -> None:
     """Add rows for every ratio and 2x2 responder table of the document."""
+    from evsynth.extract.text_tables import table_is_garbled
+
     for t in maker.doc.tables:
-        if not t.cells:
-            continue
+        if not t.cells or table_is_garbled(t):
+            continue  # read as text lines by text_tables
         _ratio_rows(maker, t)
         _count_rows(maker, t)

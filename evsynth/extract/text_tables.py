@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 from evsynth.extract.labels import analysis_of, find_interventions, find_outcomes
-from evsynth.extract.patterns import CI_LABEL, NUMBER, RANGE_SEP, RATIO_LABEL_RE, _measure_of
+from evsynth.extract.patterns import CI_LABEL, NUMBER, RANGE_SEP, RATIO_LABEL_RE, measure_of_label
 from evsynth.extract.rows import RowMaker
 
-__all__ = ["text_table_rows"]
+__all__ = ["text_table_rows", "table_is_garbled"]
 
 _OPEN = r"[\(\[（]"
 _CLOSE = r"[\)\]）]"
@@ -28,6 +28,15 @@ _HEADER = re.compile(
 )
 _CAPTION = re.compile(r"^\s{0,3}(?:Table|TABLE)\s{0,2}(\d{1,2})")
 _NUMTOKEN = re.compile(rf"^(?:[<>≤≥=]?{NUMBER}[*†‡]?|{NUMBER}\s{{0,1}}/\s{{0,1}}{NUMBER})$")
+
+
+def table_is_garbled(table) -> bool:
+    """True when the reader's cells cannot be trusted for ratios: a row label or a cell holds
+    more than one "estimate (lower-upper)" group (several columns ran together)."""
+    for c in table.cells:
+        if _GROUP.search(c.row_label) or len(_GROUP.findall(c.text)) > 1:
+            return True
+    return False
 
 
 def _p_offsets(header: str, pos: int) -> int | None:
@@ -59,7 +68,7 @@ def text_table_rows(maker: RowMaker, skip: list[tuple[int, int]]) -> None:
         if nl < 0:
             nl = n
         line = text[pos:nl]
-        a, b = pos, nl
+        a, _b = pos, nl
         pos = nl + 1
         if any(s <= a < e for s, e in skip):
             continue
@@ -74,7 +83,7 @@ def text_table_rows(maker: RowMaker, skip: list[tuple[int, int]]) -> None:
         groups = list(_GROUP.finditer(line))
         if h and not groups:
             m = RATIO_LABEL_RE.search(h.group("label"))
-            measure = _measure_of(m)[0] if m else "OR"
+            measure = measure_of_label(m)[0] if m else "OR"
             header = (line, a, measure, h.group("label"), caption_analysis)
             since = 0
             continue
@@ -133,5 +142,12 @@ def text_table_rows(maker: RowMaker, skip: list[tuple[int, int]]) -> None:
                 section="table",
                 table=table_label,
                 extractor="text_table_ratio",
-                notes="; ".join(notes + ["CI level from the header" if "95" in hline else "CI level not stated; 95% assumed"]),
+                notes="; ".join(
+                    notes
+                    + [
+                        "CI level from the header"
+                        if "95" in hline
+                        else "CI level not stated; 95% assumed"
+                    ]
+                ),
             )

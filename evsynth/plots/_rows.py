@@ -99,7 +99,9 @@ def display_value(value: float, measure: str) -> float:
 def fmt_number(value: float, style: ForestStyle, digits: int | None = None) -> str:
     """Fixed decimals with the style's minus sign; '—' for a missing value."""
     if value is None or not np.isfinite(value):
-        return "\u2014" if value is None or np.isnan(value) else ("\u221e" if value > 0 else "-\u221e")
+        return (
+            "\u2014" if value is None or np.isnan(value) else ("\u221e" if value > 0 else "-\u221e")
+        )
     d = style.digits if digits is None else digits
     text = f"{value:.{d}f}"
     if text.startswith("-"):
@@ -176,7 +178,38 @@ def pooled_values(result: Any) -> tuple[float, float, float]:
 
 
 def is_subgroup_result(obj: Any) -> bool:
-    return hasattr(obj, "subgroups") and hasattr(obj, "overall")
+    return hasattr(obj, "overall") and (
+        hasattr(obj, "subgroups") or (hasattr(obj, "groups") and hasattr(obj, "fits"))
+    )
+
+
+def _subgroup_items(result: Any) -> list[tuple[str, Any]]:
+    if hasattr(result, "groups") and hasattr(result, "fits"):
+        return list(zip(result.groups, result.fits, strict=True))
+    subgroups = result.subgroups
+    return list(subgroups.items() if isinstance(subgroups, Mapping) else subgroups)
+
+
+def subgroup_test_text(result: Any, style: ForestStyle) -> str:
+    """'Test for subgroup differences: Q = 7.31, df = 2, p = 0.026' (the result's headline test)."""
+    between = str(_get(result, "between", "separate") or "separate")
+    if between == "common" and _get(result, "qm") is not None and np.isfinite(result.qm):
+        dfs = tuple(_get(result, "qm_df", ()) or ())
+        p = fmt_p(_get(result, "qm_pvalue"), style)
+        if _get(result, "qm_test") == "F" and len(dfs) == 2:
+            stat = f"F({dfs[0]}, {dfs[1]}) = {fmt_number(result.qm, style)}, {p}"
+        else:
+            stat = f"QM = {fmt_number(result.qm, style)}, df = {dfs[0] if dfs else ''}, {p}"
+        return f"Test for subgroup differences (mixed-effects model, common \u03c4\u00b2): {stat}"
+    qb = _first(result, ("q_between", "q_b"))
+    if qb is None or not np.isfinite(qb):
+        return ""
+    df = _first(result, ("q_between_df", "df_between", "df"))
+    p = _first(result, ("q_between_pvalue", "pvalue_between", "pvalue"))
+    return (
+        f"Test for subgroup differences: Q = {fmt_number(qb, style)}, df = {fmt_df(df)}, "
+        f"{fmt_p(p, style)}"
+    )
 
 
 def is_bayes_result(obj: Any) -> bool:
@@ -194,7 +227,9 @@ def heterogeneity_text(result: Any, style: ForestStyle) -> str:
     tau2 = _get(result, "tau2")
     method = str(_get(result, "method", "") or "")
     if tau2 is not None and np.isfinite(tau2) and method.upper() not in ("FE", "EE"):
-        parts.append(f"\u03c4\u00b2 = {fmt_number(tau2, style, 3)}" + (f" ({method})" if method else ""))
+        parts.append(
+            f"\u03c4\u00b2 = {fmt_number(tau2, style, 3)}" + (f" ({method})" if method else "")
+        )
     i2 = _get(result, "i2")
     if i2 is not None and np.isfinite(i2):
         parts.append(f"I\u00b2 = {i2:.0f}%")
@@ -486,9 +521,15 @@ def _bayes_description(result: Any, style: ForestStyle) -> str:
     if prior:
         scale = _get(result, "tau_scale")
         fam = str(prior).replace("half", "half-")
-        txt += f"; prior \u03c4 ~ {fam}({scale:g})" if scale is not None else f"; prior \u03c4 ~ {fam}"
+        txt += (
+            f"; prior \u03c4 ~ {fam}({scale:g})" if scale is not None else f"; prior \u03c4 ~ {fam}"
+        )
         sd = _get(result, "mu_prior_sd")
-        txt += ", \u03bc flat" if sd is None else f", \u03bc ~ N({_get(result, 'mu_prior_mean', 0):g}, {sd:g}\u00b2)"
+        txt += (
+            ", \u03bc flat"
+            if sd is None
+            else f", \u03bc ~ N({_get(result, 'mu_prior_mean', 0):g}, {sd:g}\u00b2)"
+        )
     tau = _first(result, ("tau_median", "tau"))
     if tau is not None and np.isfinite(tau):
         txt += f"; \u03c4 = {fmt_number(tau, style)}"
@@ -562,11 +603,10 @@ def rows_from_subgroups(
     measure = str(_get(overall, "measure", "GEN") or "GEN")
     level = float(_get(overall, "level", 0.95) or 0.95)
     lookup = _counts_lookup(counts if counts is not None else _data_counts(overall))
-    overall_weights = dict(zip(_study_table(overall)["label"], _study_table(overall)["weight"]))
+    overall_table = _study_table(overall)
+    overall_weights = dict(zip(overall_table["label"], overall_table["weight"], strict=True))
     rows: list[ForestRow] = []
-    subgroups = result.subgroups
-    items = subgroups.items() if isinstance(subgroups, Mapping) else subgroups
-    for name, sub in items:
+    for name, sub in _subgroup_items(result):
         rows.append(ForestRow("heading", str(name)))
         srows = _study_rows(sub, style, measure, lookup, indent=1, weights=overall_weights)
         rows += srows
@@ -585,23 +625,19 @@ def rows_from_subgroups(
                 fmt_weight(sub_weight),
                 indent=1,
             )
-            if style.show_heterogeneity:
-                het = heterogeneity_text(sub, style)
-                if het:
-                    rows.append(ForestRow("note", het, indent=1))
+            lines = [heterogeneity_text(sub, style)] if style.show_heterogeneity else []
+            lines.append(overall_test_text(sub, style))
+            text = "\n".join(line for line in lines if line)
+            if text:
+                rows.append(ForestRow("note", text, indent=1))
         rows.append(ForestRow("spacer"))
     rows += _pooled_rows(
         overall, style, measure, level, _pooled_label(overall, style, level), "overall"
     )
     footer = _footer_for(overall, style)
-    qb = _first(result, ("q_between", "qm", "q_b"))
-    if qb is not None and np.isfinite(qb):
-        df = _first(result, ("df_between", "q_between_df", "df", "qm_df"))
-        p = _first(result, ("pvalue_between", "q_between_pvalue", "pvalue", "qm_pvalue"))
-        footer.append(
-            f"Test for subgroup differences: Q = {fmt_number(qb, style)}, df = {fmt_df(df)}, "
-            f"{fmt_p(p, style)}"
-        )
+    test = subgroup_test_text(result, style)
+    if test:
+        footer.append(test)
     return rows, footer, measure, level
 
 
@@ -714,7 +750,9 @@ def rows_from_table(
             f"measure={measure!r} is a ratio but rows {bad} have estimates or limits <= 0; give "
             "ratios (not log ratios) or set measure='GEN'."
         )
-    if ((values["ci_lower"] > values["estimate"]) | (values["estimate"] > values["ci_upper"])).any():
+    if (
+        (values["ci_lower"] > values["estimate"]) | (values["estimate"] > values["ci_upper"])
+    ).any():
         bad = table.loc[
             (values["ci_lower"] > values["estimate"]) | (values["estimate"] > values["ci_upper"]),
             label_col,
@@ -731,20 +769,34 @@ def rows_from_table(
                 rows.append(ForestRow("spacer"))
             current = rec[subgroup]
             rows.append(ForestRow("heading", str(current)))
-        est, lo, hi = (float(to_axis(values.iloc[i][c])) for c in ("estimate", "ci_lower", "ci_upper"))
-        weight = float(rec["weight"]) if "weight" in table.columns and pd.notna(rec["weight"]) else math.nan
+        est, lo, hi = (
+            float(to_axis(values.iloc[i][c])) for c in ("estimate", "ci_lower", "ci_upper")
+        )
+        weight = (
+            float(rec["weight"])
+            if "weight" in table.columns and pd.notna(rec["weight"])
+            else math.nan
+        )
         label = str(rec[label_col])
         cells = {
             "estimate_ci": fmt_estimate_ci(est, lo, hi, measure, style),
             "weight": fmt_weight(weight),
         }
-        info = {c: rec[c] for c in (*COUNT_COLUMNS, "n") if has_counts and c in table.columns and pd.notna(rec[c])}
+        info = {
+            c: rec[c]
+            for c in (*COUNT_COLUMNS, "n")
+            if has_counts and c in table.columns and pd.notna(rec[c])
+        }
         info.update(lookup.get(label, {}))
         cells.update(_count_cells(info))
         for col in table.columns:
             if col not in cells and col not in (label_col, "kind"):
                 v = rec[col]
-                cells[str(col)] = "" if pd.isna(v) else (f"{v:.{style.digits}f}" if isinstance(v, float) else str(v))
+                cells[str(col)] = (
+                    ""
+                    if pd.isna(v)
+                    else (f"{v:.{style.digits}f}" if isinstance(v, float) else str(v))
+                )
         kind = str(rec["kind"]) if "kind" in table.columns and pd.notna(rec["kind"]) else "study"
         if kind not in ("study", "pooled"):
             raise PlotError(f"row {label!r}: kind must be 'study' or 'pooled', not {kind!r}.")

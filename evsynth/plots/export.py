@@ -8,10 +8,19 @@ from matplotlib.figure import Figure
 
 from evsynth.plots.style import MM_PER_INCH, PlotError, plotting_context
 
-FORMATS = {".pdf": "pdf", ".svg": "svg", ".png": "png", ".tif": "tiff", ".tiff": "tiff", ".eps": "eps"}
+FORMATS = {
+    ".pdf": "pdf",
+    ".svg": "svg",
+    ".png": "png",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".eps": "eps",
+}
 
 
-def save_figure(fig: Figure, path: str | Path, width_mm: float | None = None, dpi: int = 600) -> Path:
+def save_figure(
+    fig: Figure, path: str | Path, width_mm: float | None = None, dpi: int = 600
+) -> Path:
     """Save ``fig`` as PDF, SVG, PNG, TIFF or EPS (chosen by the file extension).
 
     Text stays text: fonts are embedded as TrueType in PDF/EPS (``pdf.fonttype=42``) and kept as

@@ -45,6 +45,7 @@ from evsynth.plots._rows import (
 )
 from evsynth.plots.style import (
     MM_PER_INCH,
+    EvsynthFigure,
     ForestStyle,
     PlotError,
     plotting_context,
@@ -70,14 +71,20 @@ def _renderer():
     return FigureCanvasAgg(fig).get_renderer()
 
 
-def text_width(text: str, size: float, weight: str = "normal", family: str = "DejaVu Sans") -> float:
+@lru_cache(maxsize=8192)
+def text_width(
+    text: str, size: float, weight: str = "normal", family: str = "DejaVu Sans"
+) -> float:
     """Width in points of ``text`` (the widest line) as matplotlib's Agg renderer draws it."""
     if not text:
         return 0.0
     prop = FontProperties(family=[family, "DejaVu Sans"], size=size, weight=weight)
     r = _renderer()
     with mpl.rc_context({"text.hinting": "none"}):
-        w = max(r.get_text_width_height_descent(line, prop, ismath=False)[0] for line in text.split("\n"))
+        w = max(
+            r.get_text_width_height_descent(line, prop, ismath=False)[0]
+            for line in text.split("\n")
+        )
     # hinted rendering outside evsynth's plotting context (e.g. Jupyter's inline backend at
     # 100 dpi) draws text up to ~5% wider than unhinted; leave room for it
     return w * TEXT_SAFETY
@@ -314,7 +321,18 @@ class _Layout:
 
 
 def _line_h(size: float, st: ForestStyle) -> float:
-    return size * st.line_spacing
+    return _line_step(size, st.font_family, st.line_spacing)
+
+
+@lru_cache(maxsize=64)
+def _line_step(size: float, family: str, spacing: float) -> float:
+    """Vertical step per line of text: the full height of 'lp' (ascent + descent, the box of
+    one line) times the line spacing, with the text safety margin. matplotlib's own multi-line
+    step ((ascent) x spacing, matplotlib.text.Text._get_layout) is smaller, so this is safe."""
+    prop = FontProperties(family=[family, "DejaVu Sans"], size=size)
+    with mpl.rc_context({"text.hinting": "none"}):
+        _, h, _d = _renderer().get_text_width_height_descent("lp", prop, ismath=False)
+    return h * spacing * TEXT_SAFETY
 
 
 def _label_weight(row: ForestRow, st: ForestStyle) -> str:
@@ -344,14 +362,24 @@ def _compute_layout(
         for r in data.rows:
             txt = r.cells.get(col.key, "")
             if txt:
-                w = max(w, text_width(txt, fs, _label_weight(r, st) if r.kind == "pooled" else "normal", fam))
+                w = max(
+                    w,
+                    text_width(
+                        txt, fs, _label_weight(r, st) if r.kind == "pooled" else "normal", fam
+                    ),
+                )
         return w
 
     def body_w(col: Column) -> float:
         return max(
             [0.0]
             + [
-                text_width(r.cells[col.key], fs, _label_weight(r, st) if r.kind == "pooled" else "normal", fam)
+                text_width(
+                    r.cells[col.key],
+                    fs,
+                    _label_weight(r, st) if r.kind == "pooled" else "normal",
+                    fam,
+                )
                 for r in data.rows
                 if r.cells.get(col.key)
             ]
@@ -365,12 +393,19 @@ def _compute_layout(
             if sep in col.header:
                 head, tail = col.header.split(sep, 1)
                 return Column(col.key, f"{head}\n{sep.strip()}{tail}", col.align)
-        return Column(col.key, wrap_text(col.header, body_w(col), st.header_font_size, st.header_weight, fam), col.align)
+        return Column(
+            col.key,
+            wrap_text(col.header, body_w(col), st.header_font_size, st.header_weight, fam),
+            col.align,
+        )
 
     label_rows = [r for r in data.rows if r.kind not in ("note", "spacer")]
     natural_label = max(
         [text_width(data.label_header, st.header_font_size, st.header_weight, fam)]
-        + [r.indent * indent + text_width(r.label, fs, _label_weight(r, st), fam) for r in label_rows]
+        + [
+            r.indent * indent + text_width(r.label, fs, _label_weight(r, st), fam)
+            for r in label_rows
+        ]
     )
     columns = list(data.columns)
     left_cols = [(c, cell_w(c)) for c in columns if c.key not in st.right_columns]
@@ -382,7 +417,9 @@ def _compute_layout(
         need = 2 * st.margin + gap + label_pref + st.min_panel_width_mm * PT_PER_MM + cols_w
         if need > width_mm * PT_PER_MM:
             columns = [
-                narrow_header(c) if text_width(c.header, st.header_font_size, st.header_weight, fam) > body_w(c) + 1 else c
+                narrow_header(c)
+                if text_width(c.header, st.header_font_size, st.header_weight, fam) > body_w(c) + 1
+                else c
                 for c in columns
             ]
             left_cols = [(c, cell_w(c)) for c in columns if c.key not in st.right_columns]
@@ -409,7 +446,10 @@ def _compute_layout(
         wrapped[i] = wrap_text(r.label, avail, fs, _label_weight(r, st), fam)
     label_w = max(
         [text_width(data.label_header, st.header_font_size, st.header_weight, fam)]
-        + [data.rows[i].indent * indent + text_width(t, fs, _label_weight(data.rows[i], st), fam) for i, t in wrapped.items()]
+        + [
+            data.rows[i].indent * indent + text_width(t, fs, _label_weight(data.rows[i], st), fam)
+            for i, t in wrapped.items()
+        ]
     )
     if width_mm is not None:
         panel = max(min_panel, width_mm * PT_PER_MM - margins - cols_w - label_w)
@@ -419,8 +459,8 @@ def _compute_layout(
     right_block = sum(gap + w for _, w in right_cols)
     left_block0 = label_w + sum(gap + w for _, w in left_cols) + gap
     fav = list(favours or ()) + ["", ""]
-    fav_l = text_width(fav[0], fs, family=fam) + 3 if fav[0] else 0.0
-    fav_r = text_width(fav[1], fs, family=fam) + 3 if fav[1] else 0.0
+    fav_l = text_width(fav[0], fs, family=fam) + 5 if fav[0] else 0.0
+    fav_r = text_width(fav[1], fs, family=fam) + 5 if fav[1] else 0.0
     tick_half = text_width("0.05", fs, family=fam) / 2
 
     def pads(panel_w: float) -> tuple[float, float]:
@@ -477,7 +517,10 @@ def _compute_layout(
         below += _line_h(fs, st) + 1
     if xlabel:
         below += _line_h(fs, st) + 1
-    footer = [wrap_text(line, width - 2 * st.margin - pad_l, st.note_font_size, "normal", fam) for line in data.footer]
+    footer = [
+        wrap_text(line, width - 2 * st.margin - pad_l, st.note_font_size, "normal", fam)
+        for line in data.footer
+    ]
     footer_h = sum((f.count("\n") + 1) * _line_h(st.note_font_size, st) for f in footer)
     footer_h += 4 if footer else 0
     height = st.margin + title_h + rows_h + below + footer_h + st.margin
@@ -493,12 +536,16 @@ def _compute_layout(
 
 def _points_transform(fig: Figure, ax: Axes, x: float, y: float) -> mtransforms.Transform:
     """Transform for vertices given in points around the data point (x, y)."""
-    return mtransforms.Affine2D().scale(1 / PT_PER_INCH) + fig.dpi_scale_trans + mtransforms.ScaledTranslation(
-        x, y, ax.transData
+    return (
+        mtransforms.Affine2D().scale(1 / PT_PER_INCH)
+        + fig.dpi_scale_trans
+        + mtransforms.ScaledTranslation(x, y, ax.transData)
     )
 
 
-def _col_transform(fig: Figure, ax: Axes, dx_pt: float, side: str) -> tuple[mtransforms.Transform, float]:
+def _col_transform(
+    fig: Figure, ax: Axes, dx_pt: float, side: str
+) -> tuple[mtransforms.Transform, float]:
     """x: points from the axes' left (side='left') or right edge; y: data (points from the top)."""
     base = mtransforms.blended_transform_factory(ax.transAxes, ax.transData)
     trans = base + mtransforms.ScaledTranslation(dx_pt / PT_PER_INCH, 0, fig.dpi_scale_trans)
@@ -515,7 +562,9 @@ def _x_points_transform(fig: Figure, ax: Axes) -> mtransforms.Transform:
     return mtransforms.blended_transform_factory(xt, ax.transData)
 
 
-def _arrow(fig: Figure, ax: Axes, x_edge: float, y: float, direction: int, st: ForestStyle, color: str) -> None:
+def _arrow(
+    fig: Figure, ax: Axes, x_edge: float, y: float, direction: int, st: ForestStyle, color: str
+) -> None:
     """A filled arrow head whose tip is on the axis edge, pointing outwards (direction ±1)."""
     hl, hw = st.arrow_head_length, st.arrow_head_width / 2
     verts = [(0, 0), (-direction * hl, hw), (-direction * hl, -hw)]
@@ -563,13 +612,17 @@ def _draw(
     ticks, labels = _thin_ticks(ticks, labels, panel_pt / (xlim[1] - xlim[0]), fs, st.font_family)
     ax.set_xticks(ticks)
     ax.set_xticklabels(labels)
-    ax.tick_params(axis="x", pad=2.0)
+    ax.tick_params(
+        axis="x", pad=2.0, labelsize=fs, length=3.0, width=st.axis_linewidth,
+        color=st.text_color, labelcolor=st.text_color, direction="out",
+    )  # fmt: skip
+    ax.spines["bottom"].set_linewidth(st.axis_linewidth)
     ax.spines["bottom"].set_bounds(*xlim)
     ax.patch.set_visible(False)
 
     def text_at(dx: float, side: str, y: float, s: str, **kw: Any) -> None:
         trans, origin = _col_transform(fig, ax, dx, side)
-        ax.text(origin, y, s, transform=trans, clip_on=False, **kw)
+        ax.text(origin, y, s, transform=trans, clip_on=False, linespacing=st.line_spacing, **kw)
 
     # x offsets (points) of each text column's anchor, measured from the axes' left/right edges
     label_x = -(gap + lay.left_block)
@@ -619,8 +672,8 @@ def _draw(
             spans[-1][1] = p.top + p.height
         else:
             spans.append([p.top, p.top + p.height])
-    if spans:
-        spans[-1][1] = lay.rows_h
+    if spans and abs(spans[-1][1] - (lay.rows[-1].top + lay.rows[-1].height)) < 1e-6:
+        spans[-1][1] = lay.rows_h  # down to the axis
     null_x = 0.0
     if xlim[0] <= null_x <= xlim[1]:
         for a, b in spans:
@@ -631,7 +684,10 @@ def _draw(
         ax.add_line(Line2D([overall[-1].estimate] * 2, [spans[0][0], spans[-1][1]], color=st.pooled_line_color,
                            ls=":", lw=st.axis_linewidth, zorder=1))  # fmt: skip
 
-    max_w = max([p.row.weight for p in lay.rows if p.row.kind == "study" and np.isfinite(p.row.weight)] or [1.0])
+    max_w = max(
+        [p.row.weight for p in lay.rows if p.row.kind == "study" and np.isfinite(p.row.weight)]
+        or [1.0]
+    )
     for p in lay.rows:
         r, y = p.row, p.center
         if r.kind == "spacer":
@@ -694,9 +750,10 @@ def _draw(
     if favours and any(favours):
         fx = null_x if xlim[0] <= null_x <= xlim[1] else sum(xlim) / 2
         t = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
-        panel_pt = ax.get_position().width * fig.get_figwidth() * PT_PER_INCH
-        null_pt = (fx - xlim[0]) / (xlim[1] - xlim[0]) * panel_pt
-        room = (-label_x + null_pt - 3, panel_pt - null_pt + xr - 3)
+        pos = ax.get_position()
+        fig_w = fig.get_figwidth() * PT_PER_INCH
+        null_abs = (pos.x0 + (fx - xlim[0]) / (xlim[1] - xlim[0]) * pos.width) * fig_w
+        room = (null_abs - st.margin - 3, fig_w - null_abs - st.margin - 3)
         for text, d, ha, space in (
             (favours[0], -1, "right", room[0]),
             (favours[1] if len(favours) > 1 else "", 1, "left", room[1]),
@@ -713,7 +770,7 @@ def _draw(
         y_pt += _line_h(fs, st) + 1
     y_pt = lay.below_axis + 4
     for line in lay.footer:
-        ax.text(0, 0, line, ha="left", va="top", fontsize=nfs, color=st.note_color, clip_on=False,
+        ax.text(0, 0, line, ha="left", va="top", fontsize=nfs, color=st.note_color, clip_on=False, linespacing=st.line_spacing,
                 transform=ax.transAxes + mtransforms.ScaledTranslation(label_x / PT_PER_INCH, -y_pt / PT_PER_INCH,
                                                                        fig.dpi_scale_trans))  # fmt: skip
         y_pt += (line.count("\n") + 1) * _line_h(nfs, st)
@@ -737,9 +794,7 @@ def _xlim_on_axis(xlim: Sequence[float] | None, data: ForestData) -> tuple[float
 
 
 def _new_figure() -> Figure:
-    fig = Figure()
-    FigureCanvasAgg(fig)
-    return fig
+    return EvsynthFigure()
 
 
 def _render(
@@ -854,7 +909,9 @@ def forest_plot(
     )  # fmt: skip
     if not any(r.kind in ("study", "pooled", "unpoolable") for r in data.rows):
         raise PlotError("nothing to draw: the input has no rows.")
-    return _render(data, st, ax=ax, width_mm=width_mm, title=title, favours=favours, xlim=xlim, xlabel=xlabel)
+    return _render(
+        data, st, ax=ax, width_mm=width_mm, title=title, favours=favours, xlim=xlim, xlabel=xlabel
+    )
 
 
 def sensitivity_plot(
@@ -878,10 +935,21 @@ def sensitivity_plot(
     """
     if not isinstance(results, Mapping):
         raise PlotError("sensitivity_plot takes a dict {name: result}.")
-    st = resolve_style(style, **{"right_columns": ("estimate_ci", "pi", "i2", "tau2"), **style_overrides})
+    st = resolve_style(
+        style, **{"right_columns": ("estimate_ci", "pi", "i2", "tau2"), **style_overrides}
+    )
     data = build_forest_data(dict(results), st, columns=columns)
-    return _render(data, st, ax=ax, width_mm=width_mm, title=title, favours=favours, xlim=xlim, xlabel=xlabel)
+    return _render(
+        data, st, ax=ax, width_mm=width_mm, title=title, favours=favours, xlim=xlim, xlabel=xlabel
+    )
 
 
 ForestRenderer = Callable[..., Figure]
-__all__ = ["forest_plot", "sensitivity_plot", "ratio_ticks", "text_width", "wrap_text", "display_value"]
+__all__ = [
+    "forest_plot",
+    "sensitivity_plot",
+    "ratio_ticks",
+    "text_width",
+    "wrap_text",
+    "display_value",
+]

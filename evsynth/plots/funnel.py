@@ -19,14 +19,19 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from evsynth.plots._rows import RATIO_MEASURES, _get, _pair
+from evsynth.plots._rows import RATIO_MEASURES, _get
 from evsynth.plots.forest import PT_PER_MM, _snap_ratio_limits, _tick_positions
-from evsynth.plots.style import ForestStyle, PlotError, plotting_context, resolve_style
+from evsynth.plots.style import (
+    EvsynthFigure,
+    ForestStyle,
+    PlotError,
+    plotting_context,
+    resolve_style,
+)
 
 CONTOUR_LEVELS = (0.10, 0.05, 0.01)
 CONTOUR_SHADES = ("#ffffff", "#e6e6e6", "#cccccc", "#b3b3b3")  # p>0.10, 0.05-0.10, 0.01-0.05, <0.01
@@ -93,7 +98,9 @@ def funnel_plot(
     """
     st = resolve_style(style, **style_overrides)
     if not all(hasattr(result, a) for a in ("yi", "vi", "estimate")):
-        raise PlotError(f"funnel_plot needs a MetaAnalysis (yi, vi, estimate), not {type(result).__name__}.")
+        raise PlotError(
+            f"funnel_plot needs a MetaAnalysis (yi, vi, estimate), not {type(result).__name__}."
+        )
     yi = np.asarray(result.yi, float)
     sei = np.sqrt(np.asarray(result.vi, float))
     measure = str(_get(result, "measure", "GEN") or "GEN").upper()
@@ -107,8 +114,7 @@ def funnel_plot(
         legend_rows = math.ceil(n_legend / 2)
         own = ax is None
         if own:
-            fig = Figure(figsize=(width_mm / 25.4, height_mm / 25.4))
-            FigureCanvasAgg(fig)
+            fig = EvsynthFigure(figsize=(width_mm / 25.4, height_mm / 25.4))
             bottom_mm = 12.0 + legend_rows * 3.6 + 1.0
             top_mm = 3.0 + (5.0 if title else 0.0)
             left_mm, right_mm = 14.0, 4.0
@@ -140,19 +146,39 @@ def funnel_plot(
         handles = []
         if contours:
             # shade from the outermost (p < 0.01) inwards, around the null (0 on the analysis scale)
-            ax.fill_between([lo, hi], [max_se, max_se], [0, 0], color=CONTOUR_SHADES[3], lw=0, zorder=0)
+            ax.fill_between(
+                [lo, hi], [max_se, max_se], [0, 0], color=CONTOUR_SHADES[3], lw=0, zorder=0
+            )
             for zc_i, shade in zip(reversed(zc), reversed(CONTOUR_SHADES[:3]), strict=True):
-                ax.fill_betweenx(se_grid, -zc_i * se_grid, zc_i * se_grid, color=shade, lw=0, zorder=0)
+                ax.fill_betweenx(
+                    se_grid, -zc_i * se_grid, zc_i * se_grid, color=shade, lw=0, zorder=0
+                )
             labels = ("p > 0.10", "0.05 < p \u2264 0.10", "0.01 < p \u2264 0.05", "p \u2264 0.01")
             handles += [Patch(facecolor=c, edgecolor="#7f7f7f", lw=0.4, label=lab)
                         for c, lab in zip(CONTOUR_SHADES, labels, strict=True)]  # fmt: skip
         # pseudo-confidence region around the (adjusted) estimate
-        ax.plot(centre - z * se_grid, se_grid, color=st.null_line_color, lw=st.ci_linewidth, ls="--", zorder=2)
-        ax.plot(centre + z * se_grid, se_grid, color=st.null_line_color, lw=st.ci_linewidth, ls="--", zorder=2)
+        ax.plot(
+            centre - z * se_grid,
+            se_grid,
+            color=st.null_line_color,
+            lw=st.ci_linewidth,
+            ls="--",
+            zorder=2,
+        )
+        ax.plot(
+            centre + z * se_grid,
+            se_grid,
+            color=st.null_line_color,
+            lw=st.ci_linewidth,
+            ls="--",
+            zorder=2,
+        )
         ax.axvline(centre, color=st.diamond_color, lw=st.ci_linewidth, zorder=2)
         ax.scatter(yi, sei, s=14, facecolor=st.square_color, edgecolor=st.square_color, lw=0.6, zorder=4,
                    clip_on=False)  # fmt: skip
-        handles.append(Line2D([], [], marker="o", ls="", color=st.square_color, markersize=4, label="Studies"))
+        handles.append(
+            Line2D([], [], marker="o", ls="", color=st.square_color, markersize=4, label="Studies")
+        )
         if len(f_yi):
             ax.scatter(f_yi, f_sei, s=14, facecolor="white", edgecolor=st.square_color, lw=0.8, zorder=4,
                        clip_on=False)  # fmt: skip
@@ -163,13 +189,18 @@ def funnel_plot(
         ax.set_xticklabels(labels_)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        ax.set_ylabel("Standard error")
+        ax.tick_params(labelsize=st.font_size, width=st.axis_linewidth, length=3.0)
+        ax.set_ylabel("Standard error", fontsize=st.font_size)
         name = {"HR": "Hazard ratio", "OR": "Odds ratio", "RR": "Risk ratio"}.get(measure, measure)
-        ax.set_xlabel(xlabel or (f"{name} (log scale)" if log_scale else name))
+        ax.set_xlabel(
+            xlabel or (f"{name} (log scale)" if log_scale else name), fontsize=st.font_size
+        )
         legend_kw = dict(handles=handles, fontsize=st.note_font_size, frameon=False, handlelength=1.2,
                          ncol=2, columnspacing=1.5, borderaxespad=0.0)  # fmt: skip
         if own:
-            fig.legend(loc="lower left", bbox_to_anchor=(3.0 / width_mm, 1.0 / height_mm), **legend_kw)
+            fig.legend(
+                loc="lower left", bbox_to_anchor=(3.0 / width_mm, 1.0 / height_mm), **legend_kw
+            )
         else:
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), **legend_kw)
         if title:

@@ -145,7 +145,11 @@ class BayesianMetaAnalysis(FrameDisplay):
 
     def __repr__(self) -> str:
         pct = f"{self.level * 100:g}%"
-        prior_mu = "flat" if self.mu_prior_sd is None else f"N({self.mu_prior_mean:g}, {self.mu_prior_sd:g}²)"
+        prior_mu = (
+            "flat"
+            if self.mu_prior_sd is None
+            else f"N({self.mu_prior_mean:g}, {self.mu_prior_sd:g}²)"
+        )
         lines = [
             f"Bayesian random-effects meta-analysis (k = {self.k}; tau ~ half-"
             f"{self.tau_prior[4:]}({self.tau_scale:g}); mu ~ {prior_mu})",
@@ -184,7 +188,9 @@ def _mixture_quantile(p: float, mean: np.ndarray, var: np.ndarray, weight: np.nd
     lo = float(np.min(mean - 40 * sd))
     hi = float(np.max(mean + 40 * sd))
     return float(
-        optimize.brentq(lambda x: _mixture_cdf(x, mean, var, weight) - p, lo, hi, xtol=1e-12, rtol=1e-12)
+        optimize.brentq(
+            lambda x: _mixture_cdf(x, mean, var, weight) - p, lo, hi, xtol=1e-12, rtol=1e-12
+        )
     )
 
 
@@ -224,7 +230,7 @@ def tau_posterior(
     weight = dens_u * trap
     total = weight.sum()
     weight = weight / total
-    density = dens_u / jac / (total * (n - 1))  # p(tau | y), integrates to 1 over tau
+    density = dens_u / jac / total  # p(tau | y), integrates to 1 over tau
     return tau, weight, mu, 1.0 / sw, density
 
 
@@ -279,14 +285,23 @@ def bayesian_meta_analysis(
     if prior not in TAU_PRIORS:
         raise PoolingError(f"tau_prior must be one of {list(TAU_PRIORS)}; got {tau_prior!r}.")
     if not (np.isfinite(tau_scale) and tau_scale > 0):
-        raise PoolingError(f"tau_scale must be a positive number (e.g. 0.5 for log ratios); got {tau_scale!r}.")
+        raise PoolingError(
+            f"tau_scale must be a positive number (e.g. 0.5 for log ratios); got {tau_scale!r}."
+        )
     if mu_prior_sd is not None and not (np.isfinite(mu_prior_sd) and mu_prior_sd > 0):
-        raise PoolingError(f"mu_prior_sd must be positive or None (flat prior); got {mu_prior_sd!r}.")
+        raise PoolingError(
+            f"mu_prior_sd must be positive or None (flat prior); got {mu_prior_sd!r}."
+        )
     lv = float(level)
     if not 0 < lv < 1:
         raise PoolingError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}.")
     tau, wt, m, var, dens = tau_posterior(
-        y, v, tau_prior=prior, tau_scale=tau_scale, mu_prior_mean=mu_prior_mean, mu_prior_sd=mu_prior_sd
+        y,
+        v,
+        tau_prior=prior,
+        tau_scale=tau_scale,
+        mu_prior_mean=mu_prior_mean,
+        mu_prior_sd=mu_prior_sd,
     )
     alpha = (1 - lv) / 2
     # tau: CDF at the grid points by accumulating the trapezoid weights
@@ -302,7 +317,11 @@ def bayesian_meta_analysis(
     notes = [
         PRIOR_NOTE.format(dist=prior[4:], scale=tau_scale),
         "Prior on mu: "
-        + ("flat (improper uniform), as bayesmeta's default." if mu_prior_sd is None else f"N({mu_prior_mean:g}, {mu_prior_sd:g}²)."),
+        + (
+            "flat (improper uniform), as bayesmeta's default."
+            if mu_prior_sd is None
+            else f"N({mu_prior_mean:g}, {mu_prior_sd:g}²)."
+        ),
         "Posterior by numerical integration over tau (closed-form marginal likelihood, Röver 2020 "
         "J Stat Softw 93(6)); mu and theta_new are normal mixtures. Intervals are central "
         f"{lv * 100:g}% credible intervals (bayesmeta's default is the shortest interval).",
@@ -314,7 +333,9 @@ def bayesian_meta_analysis(
             "ratios; on another scale choose tau_scale for that scale."
         )
     if len(y) == 1:
-        notes.append("One study: the tau posterior is its prior; mu's interval is driven by the prior on tau.")
+        notes.append(
+            "One study: the tau posterior is its prior; mu's interval is driven by the prior on tau."
+        )
     return BayesianMetaAnalysis(
         measure=inp.measure,
         k=len(y),

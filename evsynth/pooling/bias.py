@@ -159,7 +159,9 @@ def egger_test(
     if model == "rma":
         from evsynth.pooling.metareg import meta_regression
 
-        fit = meta_regression(y, v, mods=pd.DataFrame({"sei": se}), method=opts["method"], test=opts["test"], level=lv)
+        fit = meta_regression(
+            y, v, mods=pd.DataFrame({"sei": se}), method=opts["method"], test=opts["test"], level=lv
+        )
         out = EggerTest(
             model="rma", k=k, method=opts["method"], test=opts["test"], level=lv,
             slope=float(fit.beta[1]), slope_se=float(fit.se[1]), statistic=float(fit.statistic[1]),
@@ -236,7 +238,9 @@ class TrimAndFill(FrameDisplay):
 
     def funnel_frame(self) -> pd.DataFrame:
         """All points for a funnel plot: label, yi, vi, sei, filled (bool)."""
-        obs = pd.DataFrame({"label": list(self.original.labels), "yi": self.original.yi, "vi": self.original.vi})
+        obs = pd.DataFrame(
+            {"label": list(self.original.labels), "yi": self.original.yi, "vi": self.original.vi}
+        )
         obs["filled"] = False
         fil = self.filled.assign(filled=True)
         out = pd.concat([obs, fil], ignore_index=True)
@@ -363,7 +367,9 @@ def trim_and_fill(
             se_raw = 4 * math.sqrt(var_sr) / (2 * k - 1) if var_sr > 0 else 0.0
         k0 = max(0, int(_round_half_even(raw)))
         se_k0 = max(0.0, se_raw)
-    original = meta_analysis(y, v, labels=lab, method=meth, test=test, level=lv, measure=opts["measure"])
+    original = meta_analysis(
+        y, v, labels=lab, method=meth, test=test, level=lv, measure=opts["measure"]
+    )
     if k0 > 0:
         src = ys[k - k0 :]
         fill_flipped = 2 * beta - src
@@ -377,7 +383,13 @@ def trim_and_fill(
         filled = pd.DataFrame({"label": fill_lab, "yi": fill_y, "vi": fill_v})
     else:
         model = original
-        filled = pd.DataFrame({"label": pd.Series([], dtype=object), "yi": pd.Series([], dtype=float), "vi": pd.Series([], dtype=float)})
+        filled = pd.DataFrame(
+            {
+                "label": pd.Series([], dtype=object),
+                "yi": pd.Series([], dtype=float),
+                "vi": pd.Series([], dtype=float),
+            }
+        )
     p_k0 = 0.5 ** (k0 + 1) if estimator == "R0" else float("nan")
     notes.append(
         f"Trim-and-fill ({estimator}, {meth}): {k0} missing studies estimated on the {side} side "

@@ -65,7 +65,9 @@ def _row(fit: Any) -> dict[str, Any]:
     return row
 
 
-def _frame(rows: list[dict[str, Any]], first: dict[str, list[Any]], opts: dict[str, Any]) -> pd.DataFrame:
+def _frame(
+    rows: list[dict[str, Any]], first: dict[str, list[Any]], opts: dict[str, Any]
+) -> pd.DataFrame:
     from evsynth.pooling.result import level_tag
 
     t = level_tag(opts["level"])
@@ -172,10 +174,14 @@ def cumulative(
     else:
         keys = list(order)
         if len(keys) != k:
-            raise PoolingError(f"order has {len(keys)} values but there are {k} studies; give one sort key per study.")
+            raise PoolingError(
+                f"order has {len(keys)} values but there are {k} studies; give one sort key per study."
+            )
         if any(pd.isna(x) for x in keys):
             missing = [lab[i] for i, x in enumerate(keys) if pd.isna(x)]
-            raise PoolingError(f"order is missing for {missing}; give every study a sort key (e.g. its year).")
+            raise PoolingError(
+                f"order is missing for {missing}; give every study a sort key (e.g. its year)."
+            )
         ranks = pd.Series(keys).rank(method="first", ascending=not decreasing).to_numpy()
         idx = np.argsort(ranks, kind="stable")
     rows = []
@@ -189,7 +195,11 @@ def cumulative(
     out = _frame(rows, first, opts)
     notes = [
         f"Row i pools the first i studies ({opts['method']}, test={opts['test']}), in "
-        + ("input order." if keys is None else f"{'decreasing' if decreasing else 'increasing'} order of the sort key (ties in input order).")
+        + (
+            "input order."
+            if keys is None
+            else f"{'decreasing' if decreasing else 'increasing'} order of the sort key (ties in input order)."
+        )
     ]
     out.attrs.update(opts, notes=tuple(notes))
     return out

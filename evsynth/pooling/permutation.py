@@ -182,7 +182,9 @@ def permutation_test(
                 stats_all[i] = np.nan
         fit = meta_analysis(y, v, method=method, test=test)
         estimate, statistic = fit.estimate, fit.statistic
-        notes.append(f"{method} is refitted pattern by pattern with meta_analysis() (not vectorized).")
+        notes.append(
+            f"{method} is refitted pattern by pattern with meta_analysis() (not vectorized)."
+        )
     nfail = int(np.isnan(stats_all).sum())
     if nfail:
         notes.append(f"{nfail} refit(s) failed and are left out of the p-value (as metafor).")

@@ -200,6 +200,11 @@ def prepare_input(
             f"Sampling variances must be positive; vi <= 0 for {nonpos}. A zero or negative "
             "variance usually means a CI was transcribed wrongly; check the source numbers."
         )
+    if k > 1 and v.max() / v.min() >= 1e7:
+        notes.append(
+            f"WARNING: the largest sampling variance is {v.max() / v.min():.3g} times the smallest; "
+            "results may be numerically unstable (metafor warns the same). Check the input scale."
+        )
     return _Input(y, v, lab, str(measure), tuple(notes), data)
 
 

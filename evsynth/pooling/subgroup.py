@@ -112,7 +112,9 @@ class SubgroupAnalysis(FrameDisplay):
         else:
             com = f"QM = {self.qm:.4f} (df = {self.qm_df[0] if self.qm_df else 'NA'}), p = {self.qm_pvalue:.4g}"
         first, second = (sep, com) if self.between == "separate" else (com, sep)
-        return f"Test for subgroup differences ({self.between} tau²): {first}. Other test: {second}."
+        return (
+            f"Test for subgroup differences ({self.between} tau²): {first}. Other test: {second}."
+        )
 
     def __repr__(self) -> str:
         lines = [f"Subgroup analysis ({len(self.groups)} subgroups, k = {self.overall.k})"]
@@ -161,17 +163,25 @@ def subgroup_analysis(
     y, v, lab, opts = resolve_model(yi, vi, sei, labels, method, test, level, measure)
     k = len(y)
     if groups is None:
-        raise PoolingError("groups is required: give the subgroup of each study (one value per study).")
-    g = pd.Series(list(groups) if not isinstance(groups, pd.Series) else groups.to_list(), dtype=object)
+        raise PoolingError(
+            "groups is required: give the subgroup of each study (one value per study)."
+        )
+    g = pd.Series(
+        list(groups) if not isinstance(groups, pd.Series) else groups.to_list(), dtype=object
+    )
     if len(g) != k:
         raise PoolingError(f"groups has {len(g)} values but there are {k} studies.")
     if g.isna().any():
         missing = [lab[i] for i in np.flatnonzero(g.isna().to_numpy())]
-        raise PoolingError(f"groups is missing for {missing}; assign every study a subgroup (evsynth never drops studies silently).")
+        raise PoolingError(
+            f"groups is missing for {missing}; assign every study a subgroup (evsynth never drops studies silently)."
+        )
     g = g.astype(str)
     names = tuple(pd.unique(g))
     if len(names) < 2:
-        raise PoolingError(f"Only one subgroup ({names[0]!r}); a subgroup analysis needs at least two.")
+        raise PoolingError(
+            f"Only one subgroup ({names[0]!r}); a subgroup analysis needs at least two."
+        )
     between = between.lower()
     if between not in ("separate", "common"):
         raise PoolingError(f"between must be 'separate' or 'common'; got {between!r}.")
@@ -186,7 +196,9 @@ def subgroup_analysis(
         est.append(fit.estimate)
         var.append(1.0 / np.sum(1.0 / (v[sel] + tau2)))
         if fit.k == 1:
-            notes.append(f"Subgroup {name!r} has one study: its estimate is that study's (tau² = 0 in Q between).")
+            notes.append(
+                f"Subgroup {name!r} has one study: its estimate is that study's (tau² = 0 in Q between)."
+            )
     overall = meta_analysis(y, v, labels=lab, **opts)
     est_a, w = np.asarray(est), 1.0 / np.asarray(var)
     mu_bar = np.sum(w * est_a) / np.sum(w)
@@ -195,11 +207,19 @@ def subgroup_analysis(
     qb_p = float(stats.chi2.sf(qb, qb_df))
     # common tau²: mixed-effects model with G - 1 dummies (first subgroup in sorted order = reference, as R's factor)
     levels = sorted(names)
-    dummies = pd.DataFrame({f"group[{lv}]": (g == lv).astype(float).to_numpy() for lv in levels[1:]})
+    dummies = pd.DataFrame(
+        {f"group[{lv}]": (g == lv).astype(float).to_numpy() for lv in levels[1:]}
+    )
     qm, qm_df, qm_p, qm_test, tau2c = math.nan, (), math.nan, "chi2", math.nan
     try:
         reg = meta_regression(y, v, mods=dummies, **opts)
-        qm, qm_df, qm_p, qm_test, tau2c = reg.qm, tuple(reg.qm_df), reg.qm_pvalue, reg.qm_test, reg.tau2
+        qm, qm_df, qm_p, qm_test, tau2c = (
+            reg.qm,
+            tuple(reg.qm_df),
+            reg.qm_pvalue,
+            reg.qm_test,
+            reg.tau2,
+        )
     except PoolingError as exc:
         notes.append(f"The common-tau² mixed-effects model could not be fitted ({exc}); QM is NaN.")
     notes.insert(

@@ -43,6 +43,7 @@ out <- list(
 # ---- leave-one-out --------------------------------------------------------------------
 res_reml <- rma(yi, vi, data = dat, method = "REML", test = "z")
 res_reml_knha <- rma(yi, vi, data = dat, method = "REML", test = "knha")
+res_reml_adhoc <- rma(yi, vi, data = dat, method = "REML", test = "adhoc")
 res_dl <- rma(yi, vi, data = dat, method = "DL", test = "z")
 res_fe <- rma(yi, vi, data = dat, method = "FE", test = "z")
 out$fit_reml <- fit_fields(res_reml)
@@ -51,6 +52,8 @@ out$leave1out <- list(
              list_rma(leave1out(res_reml))),
   reml_knha = c(call = "leave1out(rma(yi, vi, data=dat, method='REML', test='knha'))",
                 list_rma(leave1out(res_reml_knha))),
+  reml_adhoc = c(call = "leave1out(rma(yi, vi, data=dat, method='REML', test='adhoc'))",
+                 list_rma(leave1out(res_reml_adhoc))),
   dl_z = c(call = "leave1out(rma(yi, vi, data=dat, method='DL'))", list_rma(leave1out(res_dl)))
 )
 
@@ -105,6 +108,8 @@ sub6 <- c(7, 8, 9, 10, 12, 13)
 res6 <- rma(yi, vi, data = dat, subset = sub6, method = "REML")
 res6_knha <- rma(yi, vi, data = dat, subset = sub6, method = "REML", test = "knha")
 res6_dl <- rma(yi, vi, data = dat, subset = sub6, method = "DL")
+res6_adhoc <- rma(yi, vi, data = dat, subset = sub6, method = "REML", test = "adhoc")
+pt_adhoc <- permutest(res6_adhoc, exact = TRUE, progbar = FALSE)
 pt <- permutest(res6, exact = TRUE, progbar = FALSE)
 pt_knha <- permutest(res6_knha, exact = TRUE, progbar = FALSE)
 pt_dl <- permutest(res6_dl, exact = TRUE, progbar = FALSE)
@@ -121,6 +126,8 @@ out$permutest <- list(
   reml_z = pt_fields(pt, res6, "permutest(rma(yi, vi, data=dat, subset=c(7,8,9,10,12,13)), exact=TRUE)"),
   reml_knha = pt_fields(pt_knha, res6_knha,
                         "permutest(rma(yi, vi, data=dat, subset=c(7,8,9,10,12,13), test='knha'), exact=TRUE)"),
+  reml_adhoc = pt_fields(pt_adhoc, res6_adhoc,
+                         "permutest(rma(yi, vi, data=dat, subset=c(7,8,9,10,12,13), test='adhoc'), exact=TRUE)"),
   dl_z = pt_fields(pt_dl, res6_dl,
                    "permutest(rma(yi, vi, data=dat, subset=c(7,8,9,10,12,13), method='DL'), exact=TRUE)"),
   hine1989 = c(list(yi = as.numeric(hine$yi), vi = as.numeric(hine$vi)),
