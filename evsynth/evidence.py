@@ -481,6 +481,33 @@ class EvidenceTable(FrameDisplay):
         )
         return replace(self, evidence=kept, studies=studies, conflicts=conflicts)
 
+    @classmethod
+    def read(cls, folder: str | Path) -> EvidenceTable:
+        """Read a table written by :meth:`write` (evidence.csv, studies.csv and the optional
+        failures.csv, conflicts.csv, rejected.csv)."""
+        folder = Path(folder)
+        evidence = read_evidence(folder / "evidence.csv")
+        if not (folder / "studies.csv").is_file():
+            raise EvsynthError(
+                f"{folder}: no studies.csv next to evidence.csv; run 'evsynth extract --out {folder}'"
+            )
+
+        def optional(name: str, columns: Sequence[str]) -> pd.DataFrame:
+            path = folder / name
+            if not path.is_file():
+                return _empty(columns)
+            return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+        studies = pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+        studies["n_total"] = pd.to_numeric(studies["n_total"].replace("", None)).astype("Int64")
+        return cls(
+            evidence=evidence,
+            studies=studies,
+            failures=optional("failures.csv", FAILURE_COLUMNS),
+            conflicts=optional("conflicts.csv", CONFLICT_COLUMNS),
+            rejected=optional("rejected.csv", REJECTED_COLUMNS),
+        )
+
     def write(self, outdir: str | Path) -> list[Path]:
         """Write evidence.csv and studies.csv (and failures.csv, conflicts.csv, rejected.csv
         when not empty) into ``outdir``, each atomically; return the paths written.

@@ -335,8 +335,8 @@ powers_of_ten = _sub(
 def _hyphen_break_rule(text: str) -> list[Edit]:
     """Words hyphenated across a line break.
 
-    "progres-\\nsion" -> "progression" when the left part is lower-case letters only and the
-    right part starts lower-case, unless the hyphenated form ("anti-inflammatory") occurs
+    "progres-\\nsion" -> "progression" when the left part is letters in lower case (or
+    capitalized: "En-\\nhancement") and the right part starts lower-case, unless the hyphenated form ("anti-inflammatory") occurs
     elsewhere in the text; a left part with digits or capitals ("CD19-\\ntargeting") keeps its
     hyphen and only loses the line break ("CD19-targeting").
     """
@@ -344,7 +344,8 @@ def _hyphen_break_rule(text: str) -> list[Edit]:
     for m in re.finditer(r"(?<![\t\n])\b([A-Za-z0-9]+)-[ \t]*\n[ \t]*(?=([a-z]+))", text):
         left, right = m.group(1), m.group(2)
         brk = m.start() + len(left)  # index of "-"
-        if left.islower() and left.isalpha() and len(left) >= 2:
+        word_like = left.isalpha() and (left.islower() or (left[0].isupper() and left[1:].islower()))
+        if word_like and len(left) >= 2:
             joined_hyphen = f"{left}-{right}"
             if re.search(r"\b" + re.escape(joined_hyphen) + r"\b", text):
                 edits.append(Edit(brk + 1, m.end(), ""))

@@ -196,19 +196,8 @@ def _make_line(words: list[dict]) -> _Line:
     return ln
 
 
-def _xy_order(boxes: list[_Line]) -> list[_Line]:
-    """Reading order by recursive XY-cut.
-
-    A region is first cut vertically at the widest x-gap that no box crosses (columns, a
-    sidebar), reading left before right; failing that, horizontally at the widest y-gap that no
-    box crosses (a full-width title or table above two columns), reading top before bottom.
-    Cutting at one widest gap at a time (not at every line gap) keeps two columns whose lines
-    share baselines from being interleaved.
-    """
-    if len(boxes) <= 1:
-        return list(boxes)
-    size = statistics.median(b.size for b in boxes)
-    # vertical cut
+def _vertical_gap(boxes: list[_Line], size: float) -> tuple[float, float] | None:
+    """The widest x-gap (at least 0.7 x font size) that no box crosses, with boxes on both sides."""
     spans = sorted((b.x0, b.x1) for b in boxes)
     best = None
     reach = spans[0][1]
@@ -216,13 +205,89 @@ def _xy_order(boxes: list[_Line]) -> list[_Line]:
         if x0 - reach >= 0.7 * size and (best is None or x0 - reach > best[1] - best[0]):
             best = (reach, x0)
         reach = max(reach, x1)
+    return best
+
+
+def _bands(boxes: list[_Line]) -> list[list[_Line]]:
+    """Split boxes at every y-gap that no box crosses (top to bottom)."""
+    bands: list[list[_Line]] = []
+    reach = None
+    for b in sorted(boxes, key=lambda b: b.top):
+        if reach is None or b.top >= reach:
+            bands.append([b])
+        else:
+            bands[-1].append(b)
+        reach = b.bottom if reach is None else max(reach, b.bottom) if b.top < reach else b.bottom
+    return bands
+
+
+def _column_groups(bands: list[list[_Line]], size: float) -> list[list[_Line]]:
+    """Consecutive bands grouped by layout: runs that share a column gap, and runs without one.
+
+    A band that fits both the group above and the group below (a heading or the tail of a
+    sidebar, on one side only) goes with the group below, so that a sidebar next to an abstract
+    is read as its own column and the abstract stays whole.
+    """
+    groups: list[list[list[_Line]]] = [[bands[0]]]
+    for band in bands[1:]:
+        cur = groups[-1]
+        flat = [b for bd in cur for b in bd]
+        multi = _vertical_gap(flat, size) is not None
+        band_multi = len(band) > 1 and _vertical_gap(band, size) is not None
+        if multi and _vertical_gap(flat + band, size) is not None:
+            cur.append(band)
+            continue
+        if not multi and not band_multi and _vertical_gap(flat + band, size) is None:
+            cur.append(band)
+            continue
+        new = [band]
+        # trailing bands of the closed group that also fit the new group's columns move to it
+        # when their left edges line up with the new group's lines at least as often
+        while len(cur) > 1 and band_multi:
+            last = cur[-1]
+            new_flat = [b for bd in new for b in bd]
+            if _vertical_gap(last + new_flat, size) is None:
+                break
+            old_flat = [b for bd in cur[:-1] for b in bd]
+            old_votes = new_votes = 0
+            for b in last:
+                in_old = any(abs(b.x0 - o.x0) < 3 for o in old_flat)
+                in_new = any(abs(b.x0 - o.x0) < 3 for o in new_flat)
+                old_votes += in_old and not in_new
+                new_votes += in_new and not in_old
+            if new_votes < old_votes:
+                break
+            new.insert(0, cur.pop())
+        groups.append(new)
+    return [[b for bd in g for b in bd] for g in groups]
+
+
+def _xy_order(boxes: list[_Line]) -> list[_Line]:
+    """Reading order by recursive XY-cut.
+
+    A region is first cut vertically at the widest x-gap that no box crosses (columns, a
+    sidebar), reading left before right. Failing that, its horizontal bands (split at every
+    y-gap no box crosses) are grouped into runs that share a column gap (two columns, a sidebar
+    beside an abstract) and runs without one (a title, a full-width abstract or table), each read
+    in turn. Grouping whole runs, rather than cutting at every line gap, keeps two columns whose
+    lines share baselines from being interleaved. If that makes no progress the region is cut at
+    its widest y-gap next to a wide box.
+    """
+    if len(boxes) <= 1:
+        return list(boxes)
+    size = statistics.median(b.size for b in boxes)
+    best = _vertical_gap(boxes, size)
     if best is not None:
         cut = (best[0] + best[1]) / 2
         left = [b for b in boxes if b.x1 <= cut]
         right = [b for b in boxes if b.x0 >= cut]
         return _xy_order(left) + _xy_order(right)
-    # horizontal cut at the widest gap next to a wide box (a title, an abstract, a footer);
-    # gaps between narrow boxes only (lines of columns) are cut last
+    bands = _bands(boxes)
+    if len(bands) > 1:
+        groups = _column_groups(bands, size)
+        if len(groups) > 1:
+            return [b for g in groups for b in _xy_order(g)]
+    # horizontal cut at the widest gap next to a wide box (a title, an abstract, a footer)
     width = max(b.x1 for b in boxes) - min(b.x0 for b in boxes)
     spans = sorted((b.top, b.bottom, b.x1 - b.x0 >= 0.5 * width) for b in boxes)
     best = None
@@ -237,9 +302,7 @@ def _xy_order(boxes: list[_Line]) -> list[_Line]:
             reach_wide = wide if btm > reach + 1 else (reach_wide or wide)
             reach = btm
     if best is not None:
-        best = best[1:]
-    if best is not None:
-        cut = (best[0] + best[1]) / 2
+        cut = (best[1] + best[2]) / 2
         top = [b for b in boxes if (b.top + b.bottom) / 2 <= cut]
         bottom = [b for b in boxes if (b.top + b.bottom) / 2 > cut]
         if top and bottom:

@@ -24,6 +24,7 @@ The statistics themselves live in :mod:`evsynth.effects` and :mod:`evsynth.pooli
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -153,14 +154,36 @@ def questions_from(evidence: pd.DataFrame, options: SynthesisOptions | None = No
     return out
 
 
+_CONTROL = re.compile(
+    r"(?i)^\s*(?:no\b|non[- ]?|without\b|none\b|not\b|untreated\b|did not\b|never\b|control\b|placebo\b|0\s*mg\b)"
+)
+
+
+def is_control_comparator(comparator: str) -> bool:
+    """Whether a comparator means *absence* of the intervention ("no GC", "non-TCZ", "0 mg/kg").
+
+    An empty comparator (the paper does not say) counts as control. Comparators such as
+    "<5 days" or "≤2 days (reference)" are contrasts *within* the treated group (timing,
+    duration) and do not answer "does the intervention change the outcome?".
+    """
+    comparator = "" if comparator is None or (isinstance(comparator, float) and np.isnan(comparator)) else str(comparator)
+    return comparator.strip() == "" or bool(_CONTROL.match(comparator))
+
+
 def _poolable(rows: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """Rows that carry an estimate that can be pooled for this outcome type."""
+    """Rows that carry an estimate that can be pooled for this outcome type, against a control."""
     if outcome in TIME_TO_EVENT:
         mask = (rows["measure"] == "HR") & rows["ci_lower"].notna() & rows["ci_upper"].notna()
     else:
         cols = ["events_int", "total_int", "events_ctl", "total_ctl"]
         mask = (rows["measure"] == "counts") & rows[cols].notna().all(axis=1)
+    mask &= rows["comparator"].map(is_control_comparator)
     return rows[mask]
+
+
+def _within_contrasts(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows comparing levels of the intervention with each other (timing, duration), not with control."""
+    return rows[~rows["comparator"].map(is_control_comparator)]
 
 
 def _number_key(row: pd.Series) -> tuple:
@@ -176,7 +199,8 @@ def _rank(row: pd.Series, prefer_adjusted: bool, summary_reports: set[str]) -> t
         a = {"univariable": 0, "": 1, "multivariable": 2}.get(analysis, 1)
     summary = 1 if row["report"] in summary_reports else 0
     in_table = 0 if (row.get("table") or "") else 1
-    return (a, summary, in_table, row["report"], int(row["source_start"]))
+    subgroup = 1 if (row.get("intervention_detail") or "") else 0
+    return (subgroup, a, summary, in_table, row["report"], int(row["source_start"]))
 
 
 @dataclass(frozen=True)
@@ -212,7 +236,11 @@ def select_one_per_study(
         ranked = sorted(group.index, key=lambda i: _rank(group.loc[i], prefer_adjusted, set(summary_reports)))
         best = group.loc[ranked[0]]
         chosen.append(ranked[0])
-        same_analysis = group[group["analysis"] == best["analysis"]]
+        has_detail = bool(best.get("intervention_detail") or "")
+        same_analysis = group[
+            (group["analysis"] == best["analysis"])
+            & (group["intervention_detail"].fillna("").astype(bool) == has_detail)
+        ]
         differing = {_number_key(r) for _, r in same_analysis.iterrows()} - {_number_key(best)}
         if differing:
             others = ", ".join(
@@ -250,6 +278,42 @@ def summary_reports_of(studies: pd.DataFrame) -> set[str]:
             if head:
                 out.add(head)
     return out
+
+
+def unpooled_evidence(question: Question, primary: pd.Series) -> pd.DataFrame:
+    """The question's evidence that the primary analysis did not pool, each with the reason.
+
+    Returns a DataFrame with ``label, reported, reason, row_id``. A row that repeats the numbers
+    of a pooled row of the same study (the same result given in the text and in a table) is not
+    listed again; every other row is, so a figure or report built from it hides no evidence.
+    """
+    used = set(str(primary.get("row_ids") or "").split("; ")) - {""}
+    rows = question.rows
+    chosen = rows[rows["row_id"].astype(str).isin(used)]
+    out = []
+    for _, r in rows[~rows["row_id"].astype(str).isin(used)].iterrows():
+        same_study = chosen[chosen["study_id"] == r["study_id"]]
+        if r["measure"] == "p_only":
+            reason = "p-value only: no estimate or variance to pool"
+        elif r["measure"] in ("survival_rate", "proportion"):
+            reason = "single-arm rate: no comparison group"
+        elif not is_control_comparator(r.get("comparator", "")):
+            reason = f"compares {r.get('intervention_detail') or 'a treated subgroup'} with {r['comparator']}, not with no {question.intervention}"
+        elif any(_number_key(r) == _number_key(c) for _, c in same_study.iterrows()):
+            continue  # the pooled result, reported again elsewhere in the paper
+        elif len(same_study):
+            c = same_study.iloc[0]
+            if (r.get("analysis") or "") != (c.get("analysis") or "") and (r.get("analysis") or ""):
+                reason = f"{r['analysis']} estimate; the {c.get('analysis') or 'selected'} one is pooled"
+            elif bool(r.get("intervention_detail") or "") != bool(c.get("intervention_detail") or ""):
+                reason = "a dose-subgroup contrast; the whole-group contrast is pooled"
+            else:
+                reason = "differs from the estimate pooled for this study (see consistency findings)"
+        else:
+            reason = "not selected"
+        out.append({"label": r["study_id"], "reported": describe_row(r), "reason": reason, "row_id": r["row_id"], "report": r["report"]})
+    frame = pd.DataFrame(out, columns=["label", "reported", "reason", "row_id", "report"])
+    return frame.drop_duplicates(subset=["label", "reported", "reason"]).reset_index(drop=True)
 
 
 def evidence_summary(rows: pd.DataFrame) -> str:
@@ -336,7 +400,8 @@ def synthesize(
         studies appear with what evidence exists and why it was not pooled.
     """
     from evsynth.effects import effect_sizes
-    from evsynth.pooling import bayesian_meta_analysis, meta_analysis
+    from evsynth.pooling import meta_analysis
+    from evsynth.pooling.bayes import bayesian_meta_analysis
 
     options = options or SynthesisOptions()
     summary = summary_reports_of(studies) if studies is not None else set()
@@ -357,6 +422,7 @@ def synthesize(
             ("primary", "primary", dict(prefer_adjusted=options.prefer_adjusted)),
             ("bayesian", "bayesian", dict(prefer_adjusted=options.prefer_adjusted)),
         ]
+        analyses.append(("REML, z test (metafor default)", "sensitivity", dict(test="z")))
         if q.outcome in TIME_TO_EVENT:
             analyses += [
                 ("univariable HRs only", "sensitivity", dict(analysis="univariable")),
@@ -367,6 +433,7 @@ def synthesize(
         if summary:
             analyses.append(("duplicate report counted twice", "sensitivity", dict(double_count=True)))
 
+        primary_rows = None
         for name, role, spec in analyses:
             cand = poolable
             if spec.get("no_proxy"):
@@ -386,57 +453,88 @@ def synthesize(
             row["studies"] = "; ".join(chosen["study_id"]) if len(chosen) else ""
             row["row_ids"] = "; ".join(chosen["row_id"].astype(str)) if len(chosen) else ""
             row["proxy_accepted"] = bool(chosen["outcome"].isin(proxies).any()) if len(chosen) else False
+            if role == "primary":
+                primary_rows = row["row_ids"]
+            elif role == "sensitivity" and row["row_ids"] == primary_rows and (len(chosen) < 2 or "test" not in spec):
+                continue  # the same rows as the primary analysis: it would repeat it
             notes = list(sel.notes)
             if row["proxy_accepted"]:
                 used = sorted(set(chosen.loc[chosen["outcome"].isin(proxies), "study_id"]))
                 notes.append(f"{', '.join(used)}: {'/'.join(sorted(proxies))} used as a proxy for {q.outcome}.")
+            within = _within_contrasts(q.rows)
+            if len(within) and role == "primary":
+                notes.append(
+                    f"{len(within)} row(s) compare levels of {q.intervention} with each other "
+                    "(timing, duration or dose against a treated reference), not with no "
+                    f"{q.intervention}; they are listed but not pooled."
+                )
             if len(chosen) < 2:
+                if role == "bayesian" or (role != "primary" and len(chosen) == 0):
+                    continue  # nothing to add beyond the primary row
                 row["status"] = "not pooled" if len(chosen) == 0 else "single study"
-                reasons = []
-                if len(chosen) == 1:
-                    reasons.append(f"only one study ({row['studies']}) has a poolable estimate")
-                else:
-                    reasons.append("no study has a poolable estimate")
+                reasons = [
+                    f"only one study ({row['studies']}) has a poolable estimate"
+                    if len(chosen) == 1
+                    else "no study has a poolable estimate"
+                ]
                 if len(not_poolable):
                     kinds = sorted(set(not_poolable["measure"]))
-                    reasons.append(f"other evidence: {len(not_poolable)} row(s) of kind {', '.join(kinds)}, which cannot be pooled")
-                row["reason"] = "; ".join(reasons)
-                if len(chosen) == 1 and role == "primary":
-                    es = effect_sizes(chosen, counts_measure=options.counts_measure)
-                    single = es.iloc[0]
-                    ratio = measure != "RD"
-                    est = float(np.exp(single["yi"])) if ratio else float(single["yi"])
-                    half = 1.959963984540054 * float(single["sei"])
-                    row.update(
-                        estimate=est,
-                        ci_lower=float(np.exp(single["yi"] - half)) if ratio else float(single["yi"] - half),
-                        ci_upper=float(np.exp(single["yi"] + half)) if ratio else float(single["yi"] + half),
+                    reasons.append(
+                        f"other evidence: {len(not_poolable)} row(s) of kind {', '.join(kinds)}, "
+                        "which cannot be pooled"
                     )
-                row["notes"] = " ".join(notes)
-                if role in ("primary", "bayesian") or len(chosen) == 0:
-                    rows_out.append(row)
+                row["reason"] = "; ".join(reasons)
+                if len(chosen) == 1:
+                    es = effect_sizes(chosen, counts_measure=options.counts_measure)
+                    res = meta_analysis(
+                        es["yi"].to_numpy(), es["vi"].to_numpy(), labels=list(chosen["study_id"]),
+                        method=options.method, test=spec.get("test", options.test), measure=measure,
+                    )
+                    tf = np.exp if measure != "RD" else (lambda v: v)
+                    row.update(
+                        method=res.method, test=res.test, pvalue=res.pvalue,
+                        estimate=float(tf(res.estimate)),
+                        ci_lower=float(tf(res.ci[0])), ci_upper=float(tf(res.ci[1])),
+                    )
+                    notes.extend(res.notes)
+                    results[(q.slug, name)] = res
+                row["notes"] = " ".join(dict.fromkeys(notes))
+                rows_out.append(row)
                 continue
             es = effect_sizes(chosen, counts_measure=options.counts_measure)
             labels = list(chosen["study_id"])
             if role == "bayesian":
-                res = bayesian_meta_analysis(es["yi"].to_numpy(), es["vi"].to_numpy(), labels=labels, tau_scale=options.tau_scale)
+                res = bayesian_meta_analysis(es["yi"].to_numpy(), es["vi"].to_numpy(), labels=labels, measure=measure, tau_scale=options.tau_scale)
                 row.update(method=f"Bayesian, half-normal(tau; {options.tau_scale})", test="posterior")
             else:
-                res = meta_analysis(es["yi"].to_numpy(), es["vi"].to_numpy(), labels=labels, method=options.method, test=options.test, measure=measure)
+                res = meta_analysis(
+                    es["yi"].to_numpy(), es["vi"].to_numpy(), labels=labels,
+                    method=options.method, test=spec.get("test", options.test), measure=measure,
+                )
                 row.update(method=res.method, test=res.test, pvalue=res.pvalue, tau2=res.tau2, i2=res.i2)
                 notes.extend(res.notes)
             ratio = measure != "RD"
             tf = np.exp if ratio else (lambda v: v)
+            if role == "bayesian":
+                est, ci = res.mu_median, res.mu_ci
+                row["tau2"] = float(res.tau_median**2)
+                row["pvalue"] = np.nan
+                notes.append(
+                    f"Posterior median tau = {res.tau_median:.3g}; posterior probability that the "
+                    f"{measure} is below 1: {res.prob_mu_below_zero:.2f}."
+                    if ratio
+                    else f"Posterior median tau = {res.tau_median:.3g}."
+                )
+            else:
+                est, ci = res.estimate, res.ci
             row.update(
                 status="pooled",
-                estimate=float(tf(res.estimate)),
-                ci_lower=float(tf(res.ci[0])),
-                ci_upper=float(tf(res.ci[1])),
+                estimate=float(tf(est)),
+                ci_lower=float(tf(ci[0])),
+                ci_upper=float(tf(ci[1])),
                 pi_lower=float(tf(res.pi[0])) if res.pi is not None else np.nan,
                 pi_upper=float(tf(res.pi[1])) if res.pi is not None else np.nan,
             )
-            if role == "bayesian":
-                row["tau2"] = float(res.tau**2) if hasattr(res, "tau") else np.nan
             row["notes"] = " ".join(dict.fromkeys(notes))
             results[(q.slug, name)] = res
             rows_out.append(row)

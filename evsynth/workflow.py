@@ -18,7 +18,7 @@ import pandas as pd
 
 from evsynth._display import FrameDisplay
 from evsynth._io import atomic_write_csv, atomic_write_text
-from evsynth.synthesis import Synthesis, SynthesisOptions, describe_row, synthesize
+from evsynth.synthesis import Synthesis, SynthesisOptions, synthesize, unpooled_evidence
 
 QUESTION_TEXT = (
     "Across the included papers, do glucocorticoids (steroids) or tocilizumab given for CRS/ICANS "
@@ -187,7 +187,7 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
         rows = pooled[(pooled["question"] == q.name) & (pooled["role"] == "primary")]
         if res is None or rows.empty:
             continue
-        unpoolable = _unpoolable_rows(q.rows, rows.iloc[0])
+        unpoolable = unpooled_evidence(q, rows.iloc[0])[["label", "reported", "reason"]]
         fig = forest_plot(
             res,
             unpoolable=unpoolable if len(unpoolable) else None,
@@ -201,7 +201,15 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
 
     summary = _summary_table(pooled)
     if len(summary):
-        fig = forest_plot(summary, title="All questions: primary and Bayesian analyses", columns=("estimate_ci",))
+        fig = forest_plot(
+            summary,
+            title="All questions: primary and Bayesian analyses",
+            columns=("estimate_ci",),
+            measure="RATIO",
+            subgroup="question",
+            favours=("Lower with treatment", "Higher with treatment"),
+            study_header="Question and analysis",
+        )
         png = save_figure(fig, folder / "summary.png")
         pdf = save_figure(fig, folder / "summary.pdf")
         plt.close(fig)
@@ -209,26 +217,21 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
     return out
 
 
-def _unpoolable_rows(rows: pd.DataFrame, primary: pd.Series) -> pd.DataFrame:
-    used = set(str(primary.get("row_ids") or "").split("; "))
-    rest = rows[~rows["row_id"].astype(str).isin(used)]
-    return pd.DataFrame(
-        {
-            "label": rest["study_id"] + " (" + rest["report"].str.slice(0, 3) + ")",
-            "reported": [describe_row(r) for _, r in rest.iterrows()],
-            "reason": [
-                "p-value only" if r["measure"] == "p_only" else "not the selected estimate for this study"
-                for _, r in rest.iterrows()
-            ],
-        }
-    )
-
-
 def _summary_table(pooled: pd.DataFrame) -> pd.DataFrame:
     keep = pooled[pooled["role"].isin(["primary", "bayesian"]) & pooled["estimate"].notna()]
+    labels = []
+    for _, r in keep.iterrows():
+        k = int(r["k"])
+        if r["status"] == "single study":
+            labels.append(f"{r['studies']} alone ({r['measure']}; not pooled)")
+        elif r["role"] == "bayesian":
+            labels.append(f"Bayesian, k={k} ({r['measure']})")
+        else:
+            labels.append(f"REML + Hartung-Knapp (ad hoc), k={k} ({r['measure']})")
     return pd.DataFrame(
         {
-            "label": keep["question"] + " — " + keep["analysis"] + " (k=" + keep["k"].astype(int).astype(str) + ")",
+            "question": [f"{r['intervention'].capitalize()} on {r['outcome']}" for _, r in keep.iterrows()],
+            "label": labels,
             "estimate": keep["estimate"],
             "ci_lower": keep["ci_lower"],
             "ci_upper": keep["ci_upper"],

@@ -36,7 +36,9 @@ def _segfault(_):
 
 def _dispatch(item):
     kind, value = item
-    return {"ok": _square, "hang": _hang, "boom": _boom, "hog": _hog, "crash": _segfault}[kind](value)
+    return {"ok": _square, "hang": _hang, "boom": _boom, "hog": _hog, "crash": _segfault}[kind](
+        value
+    )
 
 
 def test_every_item_gets_an_outcome_in_order():
@@ -111,9 +113,7 @@ def test_extract_many_reports_limits_as_failures(tmp_path, monkeypatch):
         return batch.FileFailure(str(path), "read", "EmptyFileError", "stub")
 
     monkeypatch.setattr(batch, "extract_one", fake_one)  # inherited by the forked workers
-    docs, rows, failures = batch.extract_many(
-        [slow, fast], workers=2, timeout=1.5, progress=False
-    )
+    docs, rows, failures = batch.extract_many([slow, fast], workers=2, timeout=1.5, progress=False)
     assert docs == [] and rows == []
     assert [(f.path, f.stage, f.error) for f in failures] == [
         (str(slow), "limit", "Timeout"),

@@ -89,6 +89,12 @@ def test_check_with_evidence_adds_cross_report_findings():
     assert {"000_71446caf5eda71fc.txt", "001_71deb3a1bf788464.txt"} <= set(dup["report"])
     assert set(f[f["check"] == "overlap"]["report"].str[:3]) == {"003", "004"}
     assert set(f[f["check"] == "same_study"]["report"].str[:3]) == {"000"}
+    originals = {p.name: p.read_text(encoding="utf-8") for p in evsynth.bundled_papers()}
+    for row in f.to_dict("records"):
+        assert (
+            originals[row["report"]][row["source_start"] : row["source_end"]] == row["source_quote"]
+        )
+    assert "(hazard ratio, 0.45; 95% confidence interval, 0.21–0.96" in set(dup["source_quote"])
 
 
 def test_cli_check_writes_csv_and_json(tmp_path, capsys):

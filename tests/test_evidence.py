@@ -273,6 +273,10 @@ def test_filter_write_and_read_back(fake_extractor, papers, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["evidence.csv", "studies.csv"]
     back = read_evidence(out / "evidence.csv")
     pd.testing.assert_frame_equal(back, table.evidence)
+    again = EvidenceTable.read(out)
+    pd.testing.assert_frame_equal(again.evidence, table.evidence)
+    assert list(again.studies["study_id"]) == ["chen2022", "kim2020"]
+    assert list(again.studies["n_total"]) == [pd.NA, 40]
 
 
 def test_repr_html_has_summary_and_rows(fake_extractor, papers):

@@ -60,6 +60,8 @@ def norm(s: str) -> str:
         # hyphenated line breaks
         ("disease progres-\nsion was", "disease progression was"),
         ("CD19-\ntargeting cells", "CD19-targeting cells"),
+        ("[2]. En-\nhancement in THA", "[2]. Enhancement in THA"),
+        ("IL-\nsix", "IL-six"),
         (
             "anti-inflammatory; an anti-\ninflammatory drug",
             "anti-inflammatory; an anti-inflammatory drug",

@@ -104,64 +104,71 @@ def _group_mentions(doc: Document):
     return out
 
 
+MAX_SIZES_PER_GROUP = 8  # distinct sizes compared per group name (pathological inputs)
+
+
 def _group_sizes(doc: Document) -> list[Finding]:
     mentions = _group_mentions(doc)
     by_sentence: dict[int, list] = {}
     for m in mentions:
         by_sentence.setdefault(m[4], []).append(m)
+
+    def partners(m):
+        return {(o[0].lower(), o[1]) for o in by_sentence[m[4]] if o[0].lower() != m[0].lower()}
+
+    by_name: dict[str, dict[int, list]] = {}
+    for m in mentions:
+        by_name.setdefault(m[0].lower(), {}).setdefault(m[1], []).append(m)
     out = []
-    seen = set()
     name = report_name(doc)
-    for i, a in enumerate(mentions):
-        for b in mentions[i + 1 :]:
-            if a[0].lower() != b[0].lower() or a[1] == b[1] or (a[0].lower(), a[1], b[1]) in seen:
-                continue
-            seen.add((a[0].lower(), a[1], b[1]))
-            partners_a = {
-                (m[0].lower(), m[1]) for m in by_sentence[a[4]] if m[0].lower() != a[0].lower()
-            }
-            partners_b = {
-                (m[0].lower(), m[1]) for m in by_sentence[b[4]] if m[0].lower() != b[0].lower()
-            }
-            shared = partners_a & partners_b
-            sev = "warning" if shared else "info"
-            partner = sorted(shared)[0] if shared else None
-            if partner is not None:
-                partner = next(
-                    (
-                        (m[0], m[1])
-                        for m in by_sentence[a[4]]
-                        if m[0].lower() == partner[0] and m[1] == partner[1]
-                    ),
-                    partner,
-                )
-            why = (
-                f"; both sentences compare it with the {partner[0]} group "
-                f"(n = {partner[1]}), so they describe the same comparison"
-                if shared
-                else "; possibly different analysis sets"
-            )
-            qa = quote_span(doc, a[2], a[3])
-            qb = quote_span(doc, b[2], b[3])
-            out.append(
-                Finding(
-                    report=name,
-                    check="group_size",
-                    severity=sev,
-                    message=(
-                        f"the {a[0]} group has n = {a[1]} here but n = {b[1]} at offset {qb[0]} "
-                        f"({qb[2]!r}){why}."
-                    ),
-                    source_start=qa[0],
-                    source_end=qa[1],
-                    source_quote=qa[2],
-                    location=location(doc, a[2]),
-                    values={"group": a[0], "n": a[1], "other_n": b[1]},
-                    recomputed="compared every '<name> group (n = k)' of the report",
-                    related=f"{name}@{qb[0]}-{qb[1]}: {qb[2]!r}",
-                )
-            )
+    for sizes in by_name.values():
+        ns = list(sizes)[:MAX_SIZES_PER_GROUP]
+        for i, na in enumerate(ns):
+            for nb in ns[i + 1 :]:
+                a, b, shared = sizes[na][0], sizes[nb][0], set()
+                for ma in sizes[na]:
+                    for mb in sizes[nb]:
+                        common = partners(ma) & partners(mb)
+                        if common:
+                            a, b, shared = ma, mb, common
+                            break
+                    if shared:
+                        break
+                out.append(_group_size_finding(doc, name, a, b, shared, by_sentence))
     return out
+
+
+def _group_size_finding(doc, name, a, b, shared, by_sentence) -> Finding:
+    sev = "warning" if shared else "info"
+    why = "; possibly different analysis sets"
+    if shared:
+        key = sorted(shared)[0]
+        partner = next(
+            ((m[0], m[1]) for m in by_sentence[a[4]] if m[0].lower() == key[0] and m[1] == key[1]),
+            key,
+        )
+        why = (
+            f"; both sentences compare it with the {partner[0]} group (n = {partner[1]}), "
+            "so they describe the same comparison"
+        )
+    qa = quote_span(doc, a[2], a[3])
+    qb = quote_span(doc, b[2], b[3])
+    return Finding(
+        report=name,
+        check="group_size",
+        severity=sev,
+        message=(
+            f"the {a[0]} group has n = {a[1]} here but n = {b[1]} at offset {qb[0]} "
+            f"({qb[2]!r}){why}."
+        ),
+        source_start=qa[0],
+        source_end=qa[1],
+        source_quote=qa[2],
+        location=location(doc, a[2]),
+        values={"group": a[0], "n": a[1], "other_n": b[1]},
+        recomputed="compared every '<name> group (n = k)' of the report",
+        related=f"{name}@{qb[0]}-{qb[1]}: {qb[2]!r}",
+    )
 
 
 # ------------------------------------------------------------------- text vs table percents
@@ -297,6 +304,39 @@ def _fmt_ratio(row) -> str:
     return f"{row['measure']} {f(row['estimate'])} ({f(row['ci_lower'])}-{f(row['ci_upper'])})"
 
 
+def _num_rx(x) -> str:
+    return re.escape(f"{float(x):g}") + "0{0,3}"
+
+
+def _narrow_quote(row) -> dict:
+    """The evidence row's span, narrowed to the estimate and its CI (and an opening '(' or
+    keyword just before) when the extractor quoted a longer passage."""
+    start, end, quote = int(row["source_start"]), int(row["source_end"]), str(row["source_quote"])
+    try:
+        rx = re.compile(
+            r"(?<![\d.])"
+            + _num_rx(row["estimate"])
+            + r".{1,60}?"
+            + _num_rx(row["ci_lower"])
+            + r"\D{1,6}"
+            + _num_rx(row["ci_upper"])
+            + r"(?![\d])"
+        )
+    except (TypeError, ValueError):
+        return dict(source_start=start, source_end=end, source_quote=quote)
+    m = rx.search(quote)
+    if m is None or len(quote) <= 120:
+        return dict(source_start=start, source_end=end, source_quote=quote)
+    lead = quote.rfind("(", max(0, m.start() - 30), m.start())
+    kw = list(
+        re.finditer(
+            r"\b(?:HR|OR|RR|hazard ratio|odds ratio)\b", quote[max(0, m.start() - 30) : m.start()]
+        )
+    )
+    a = lead if lead != -1 else (max(0, m.start() - 30) + kw[-1].start() if kw else m.start())
+    return dict(source_start=start + a, source_end=start + m.end(), source_quote=quote[a : m.end()])
+
+
 def check_evidence_duplicates(evidence: pd.DataFrame) -> list[Finding]:
     """Same result (study, intervention, dose, outcome, analysis, measure, timepoint) with
     different estimates or CIs, within one report or across reports of one study."""
@@ -373,9 +413,7 @@ def check_evidence_duplicates(evidence: pd.DataFrame) -> list[Finding]:
                             f"is {_fmt_ratio(first)} in {here} but {other_txt} ({scope}, "
                             f"study {key[0]}): the same result cannot have both values."
                         ),
-                        source_start=int(first["source_start"]),
-                        source_end=int(first["source_end"]),
-                        source_quote=str(first["source_quote"]),
+                        **_narrow_quote(first),
                         location=str(first["table"] or first["section"]),
                         values={
                             "study_id": key[0],

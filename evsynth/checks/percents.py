@@ -20,6 +20,7 @@ The denominator comes, in order of certainty, from:
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
@@ -172,6 +173,7 @@ def _percents_in_text(doc: Document) -> list[PercentReport]:
             (d.start(), word_to_int(d.group("n")))
             for d in _DENOM_PARAGRAPH.finditer(text, para.start, para.end)
         ]
+        para_starts = [pos for pos, _ in para_denoms]
         for sent in sentences(text, para.start, para.end):
             taken: list[tuple[int, int]] = []
 
@@ -196,8 +198,8 @@ def _percents_in_text(doc: Document) -> list[PercentReport]:
             for rx in (_PCT_FRACTION, _FRACTION_PCT):
                 for m in rx.finditer(text, sent.start, sent.end):
                     add(m, int(m.group("k")), int(m.group("n")), "parenthesis")
-            before = [(pos, n) for pos, n in para_denoms if pos < sent.start]
-            para_n = before[-1][1] if before else None
+            i = bisect.bisect_left(para_starts, sent.start)
+            para_n = para_denoms[i - 1][1] if i > 0 else None
             for m in _COUNT_PCT.finditer(text, sent.start, sent.end):
                 if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
                     continue

@@ -128,9 +128,11 @@ def _arm_rates(text: str, s: Sentence, idx: int) -> list[ArmRate]:
 def _denominator(
     doc_text: str, rate: ArmRate, sizes: list[tuple[str, bool, int, int, int]], pct_text: str | None
 ) -> tuple[int | None, str]:
-    cands = list(
-        {sz[2]: sz for sz in sizes if sz[0] == rate.intervention and sz[1] == rate.negated}.values()
-    )[:50]
+    first: dict[int, tuple] = {}  # first mention of each stated size
+    for sz in sizes:
+        if sz[0] == rate.intervention and sz[1] == rate.negated:
+            first.setdefault(sz[2], sz)
+    cands = list(first.values())[:50]
     for sz in cands:
         if rate.pct is not None and pct_matches(rate.events, sz[2], rate.pct, pct_text):
             where = doc_text[sz[3] : sz[4]].replace("\n", " ")

@@ -62,14 +62,13 @@ def _doc_sizes(text: str, sizes, name: str) -> tuple[int | None, int | None, str
     control = {sz[2] for sz in sizes if sz[0] == name and sz[1]}
     n_int = treated.pop() if len(treated) == 1 else None
     n_ctl = control.pop() if len(control) == 1 else None
-    where = [
-        text[sz[3] : sz[4]].replace("\n", " ")
-        for sz in sizes
-        if sz[0] == name and ((not sz[1] and n_int) or (sz[1] and n_ctl))
-    ]
+    where = []
+    for negated, n in ((False, n_int), (True, n_ctl)):
+        first = next((sz for sz in sizes if sz[0] == name and sz[1] == negated and n), None)
+        if first is not None:
+            where.append(text[first[3] : first[4]].replace("\n", " "))
     note = (
-        "group sizes from elsewhere in the paper: "
-        + "; ".join(f"'{w}'" for w in list(dict.fromkeys(where))[:3])
+        "group sizes from elsewhere in the paper: " + "; ".join(f"'{w}'" for w in where)
         if where
         else ""
     )

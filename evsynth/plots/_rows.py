@@ -18,7 +18,7 @@ import pandas as pd
 from evsynth.plots.style import ForestStyle, PlotError, _level_text
 
 #: measures analysed on the log scale and displayed as ratios (metafor's measure codes)
-RATIO_MEASURES = frozenset({"HR", "OR", "RR", "IRR", "ROM", "PETO", "MPRR", "MPOR"})
+RATIO_MEASURES = frozenset({"HR", "OR", "RR", "IRR", "ROM", "PETO", "MPRR", "MPOR", "RATIO"})
 
 #: how each ``test=`` of the pooling engine is named in a figure
 TEST_NAMES = {
@@ -409,6 +409,7 @@ def _measure_name(measure: str) -> str:
         "MD": "Mean difference",
         "SMD": "SMD",
         "GEN": "Estimate",
+        "RATIO": "Ratio",
     }
     return names.get(measure.upper(), measure)
 
