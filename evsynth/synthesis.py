@@ -280,6 +280,22 @@ def summary_reports_of(studies: pd.DataFrame) -> set[str]:
     return out
 
 
+def study_labels(chosen: pd.DataFrame, outcome: str) -> list[str]:
+    """Study labels for a figure: the study id, plus the outcome when a proxy was used."""
+    return [
+        f"{r['study_id']} ({r['outcome']})" if r["outcome"] != outcome else str(r["study_id"])
+        for _, r in chosen.iterrows()
+    ]
+
+
+def pooled_counts(chosen: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Events/total per arm of the pooled 2x2 rows, labelled as in :func:`study_labels`."""
+    cols = ["events_int", "total_int", "events_ctl", "total_ctl"]
+    frame = chosen[cols].astype(int).reset_index(drop=True)
+    frame.insert(0, "label", study_labels(chosen, outcome))
+    return frame
+
+
 def unpooled_evidence(question: Question, primary: pd.Series) -> pd.DataFrame:
     """The question's evidence that the primary analysis did not pool, each with the reason.
 
@@ -487,7 +503,7 @@ def synthesize(
                 if len(chosen) == 1:
                     es = effect_sizes(chosen, counts_measure=options.counts_measure)
                     res = meta_analysis(
-                        es["yi"].to_numpy(), es["vi"].to_numpy(), labels=list(chosen["study_id"]),
+                        es["yi"].to_numpy(), es["vi"].to_numpy(), labels=study_labels(chosen, q.outcome),
                         method=options.method, test=spec.get("test", options.test), measure=measure,
                     )
                     tf = np.exp if measure != "RD" else (lambda v: v)
@@ -502,7 +518,7 @@ def synthesize(
                 rows_out.append(row)
                 continue
             es = effect_sizes(chosen, counts_measure=options.counts_measure)
-            labels = list(chosen["study_id"])
+            labels = study_labels(chosen, q.outcome)
             if role == "bayesian":
                 res = bayesian_meta_analysis(es["yi"].to_numpy(), es["vi"].to_numpy(), labels=labels, measure=measure, tau_scale=options.tau_scale)
                 row.update(method=f"Bayesian, half-normal(tau; {options.tau_scale})", test="posterior")

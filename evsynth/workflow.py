@@ -18,7 +18,13 @@ import pandas as pd
 
 from evsynth._display import FrameDisplay
 from evsynth._io import atomic_write_csv, atomic_write_text
-from evsynth.synthesis import Synthesis, SynthesisOptions, synthesize, unpooled_evidence
+from evsynth.synthesis import (
+    Synthesis,
+    SynthesisOptions,
+    pooled_counts,
+    synthesize,
+    unpooled_evidence,
+)
 
 QUESTION_TEXT = (
     "Across the included papers, do glucocorticoids (steroids) or tocilizumab given for CRS/ICANS "
@@ -188,8 +194,11 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
         if res is None or rows.empty:
             continue
         unpoolable = unpooled_evidence(q, rows.iloc[0])[["label", "reported", "reason"]]
+        chosen = q.rows[q.rows["row_id"].astype(str).isin(str(rows.iloc[0]["row_ids"]).split("; "))]
+        counts = pooled_counts(chosen, q.outcome) if (chosen["measure"] == "counts").all() else None
         fig = forest_plot(
             res,
+            counts=counts,
             unpoolable=unpoolable if len(unpoolable) else None,
             title=f"{q.intervention.capitalize()} and {q.outcome}",
             favours=(f"Favours {q.intervention}", "Favours no " + q.intervention) if q.outcome != "CR" else ("Favours no " + q.intervention, f"Favours {q.intervention}"),

@@ -487,6 +487,25 @@ def test_text_table_lines_under_a_ratio_header():
     assert list(f["intervention_as_reported"]) == ["Europe", "Europe", "Asia", "Asia"]
 
 
+def test_prose_mentioning_a_ratio_header_is_not_a_table():
+    text = (
+        "For each study we computed the pooled OR (95% CI) with a random-effects model and report\n"
+        "the median age 36 (8-67) and the median follow-up 14 (10-20) of the included trials.\n"
+    )
+    assert rows_of(text).empty
+
+
+def test_text_table_ends_at_prose():
+    text = (
+        "Subgroup OR (95% CI) P\n"
+        "Europe 1.21 (1.02-1.44) 0.030\n"
+        "The patients were followed for a median of several years after the operation was done.\n"
+        "Median age 36 (8-67) years\n"
+    )
+    f = rows_of(text)
+    assert list(f["estimate"]) == [1.21]
+
+
 # ---------------------------------------------------------------- patterns and errors
 def test_patterns_give_offsets_into_the_text():
     text = "x (HR = 0.44, 95% CI 0.20-0.93) and p = 0.03"

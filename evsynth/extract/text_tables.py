@@ -26,6 +26,7 @@ _HEADER = re.compile(
     rf"(?P<label>(?<![\w-])(?:HR|OR|RR|IRR|aHR|aOR|(?i:hazard\s{{1,2}}ratio|odds\s{{1,2}}ratio|risk\s{{1,2}}ratio|relative\s{{1,2}}risk)))"
     rf"\s{{0,2}}{_OPEN}?\s{{0,2}}(?:{CI_LABEL}|CI){_CLOSE}?"
 )
+_PROSE_WORD = re.compile(r"(?<![\w-])[a-z]{4,}(?![\w-])")
 _CAPTION = re.compile(r"^\s{0,3}(?:Table|TABLE)\s{0,2}(\d{1,2})")
 _NUMTOKEN = re.compile(rf"^(?:[<>≤≥=]?{NUMBER}[*†‡]?|{NUMBER}\s{{0,1}}/\s{{0,1}}{NUMBER})$")
 
@@ -81,7 +82,9 @@ def text_table_rows(maker: RowMaker, skip: list[tuple[int, int]]) -> None:
             continue
         h = _HEADER.search(line)
         groups = list(_GROUP.finditer(line))
-        if h and not groups:
+        prose = len(_PROSE_WORD.findall(line))
+        if h and not groups and prose <= 4:
+            # a header row, not a sentence that mentions "the OR (95% CI)"
             m = RATIO_LABEL_RE.search(h.group("label"))
             measure = measure_of_label(m)[0] if m else "OR"
             header = (line, a, measure, h.group("label"), caption_analysis)
@@ -90,7 +93,8 @@ def text_table_rows(maker: RowMaker, skip: list[tuple[int, int]]) -> None:
         if header is None:
             continue
         since += 1
-        if since > 60 or (len(line) > 160 and not groups):
+        if since > 60 or (not groups and (len(line) > 160 or prose > 6)):
+            # a line of prose ends the table
             header = None
             continue
         if not groups or RATIO_LABEL_RE.search(line):
