@@ -13,6 +13,7 @@ The rules and their reasons are listed in ``docs/reader.md``.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -336,23 +337,35 @@ def _hyphen_break_rule(text: str) -> list[Edit]:
     """Words hyphenated across a line break.
 
     "progres-\\nsion" -> "progression" when the left part is letters in lower case (or
-    capitalized: "En-\\nhancement") and the right part starts lower-case, unless the hyphenated form ("anti-inflammatory") occurs
-    elsewhere in the text; a left part with digits or capitals ("CD19-\\ntargeting") keeps its
-    hyphen and only loses the line break ("CD19-targeting").
+    capitalized: "En-\\nhancement") and the right part starts lower-case. The hyphen is kept
+    (only the line break goes) when the hyphenated form ("anti-inflammatory") occurs elsewhere
+    in the text, or when the right part is a word of five or more letters that occurs on its
+    own elsewhere while the joined form does not ("Cobalamin-\\ndependent"), or when the left part
+    has digits or other capitals ("CD19-\\ntargeting" -> "CD19-targeting").
     """
     edits = []
+    words = None
     for m in re.finditer(r"(?<![\t\n])\b([A-Za-z0-9]+)-[ \t]*\n[ \t]*(?=([a-z]+))", text):
         left, right = m.group(1), m.group(2)
         brk = m.start() + len(left)  # index of "-"
         word_like = left.isalpha() and (left.islower() or (left[0].isupper() and left[1:].islower()))
+        keep = True
         if word_like and len(left) >= 2:
-            joined_hyphen = f"{left}-{right}"
-            if re.search(r"\b" + re.escape(joined_hyphen) + r"\b", text):
-                edits.append(Edit(brk + 1, m.end(), ""))
+            if words is None:
+                # words standing on their own (not the second half of a line-end hyphenation)
+                words = Counter(
+                    w.group(0).lower()
+                    for w in re.finditer(r"(?<![A-Za-z])[A-Za-z]+", text)
+                    if not re.search(r"-[ \t]*\n[ \t]*$", text[max(0, w.start() - 4) : w.start()])
+                )
+            joined = (left + right).lower()
+            if re.search(r"\b" + re.escape(f"{left}-{right}") + r"\b", text, re.IGNORECASE):
+                keep = True
+            elif words[joined] > 0:
+                keep = False
             else:
-                edits.append(Edit(brk, m.end(), ""))
-        else:
-            edits.append(Edit(brk + 1, m.end(), ""))
+                keep = len(right) >= 5 and words[right] >= 1
+        edits.append(Edit(brk + 1 if keep else brk, m.end(), ""))
     return edits
 
 

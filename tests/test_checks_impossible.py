@@ -179,3 +179,21 @@ def test_studies_duplicates_and_overlaps():
     f = check_studies(studies)
     assert [(x.check, x.report) for x in f] == [("same_study", "x.txt"), ("overlap", "z.txt")]
     assert "c2025" in f[1].message
+
+
+def test_same_result_with_two_p_values():
+    ev = pd.DataFrame(
+        [
+            _ev(report="b.txt", estimate=0.37, ci_lower=0.16, ci_upper=0.84, p_value=0.017),
+            _ev(
+                report="b.txt",
+                estimate=0.37,
+                ci_lower=0.16,
+                ci_upper=0.84,
+                p_value=0.17,
+                table="Table 5",
+            ),
+        ]
+    )
+    f = check_evidence_duplicates(ev)
+    assert len(f) == 1 and "p = 0.17 in b.txt Table 5" in f[0].message

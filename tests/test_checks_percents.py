@@ -161,3 +161,18 @@ def test_correct_percentages_are_never_flagged(n, frac, dec, form):
             ),
         )
     assert f.empty, (k, n, pct, form)
+
+
+def test_group_size_in_the_sentence_is_a_denominator():
+    # 12/80 = 15.0%
+    assert _run("In the TCZ group (n = 80), 12 (15.0%) relapsed.").empty
+    # 15.8% fits 12/76 (a subset with data?): warning; 15.3% fits no denominator at all: error
+    f = _run("In the TCZ group (n = 80), 12 (15.8%) relapsed.")
+    assert findings_of(f, "percent", "warning")["source_quote"].tolist() == ["12 (15.8%)"]
+    f = _run("In the TCZ group (n = 80), 12 (15.3%) relapsed.")
+    assert findings_of(f, "percent", "error")["source_quote"].tolist() == ["12 (15.3%)"]
+    # two group sizes in one sentence: ambiguous, not used
+    assert _run(
+        "The TCZ group (n = 80) and the control group (n = 40) had 12 (30.0%) and "
+        "10 (12.5%) relapses, respectively."
+    ).empty

@@ -62,6 +62,8 @@ def norm(s: str) -> str:
         ("CD19-\ntargeting cells", "CD19-targeting cells"),
         ("[2]. En-\nhancement in THA", "[2]. Enhancement in THA"),
         ("IL-\nsix", "IL-six"),
+        ("Cobalamin-\ndependent enzyme; dependent on", "Cobalamin-dependent enzyme; dependent on"),
+        ("treat-\nment of the treatment", "treatment of the treatment"),
         (
             "anti-inflammatory; an anti-\ninflammatory drug",
             "anti-inflammatory; an anti-inflammatory drug",

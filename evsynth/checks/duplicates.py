@@ -381,6 +381,7 @@ def check_evidence_duplicates(evidence: pd.DataFrame) -> list[Finding]:
                     for c in ("estimate", "ci_lower", "ci_upper")
                 )
                 versions.setdefault(v, []).append(row)
+            out.extend(_p_disagreements(key, versions))
             if len(versions) < 2:
                 continue
             per_report = [
@@ -429,6 +430,46 @@ def check_evidence_duplicates(evidence: pd.DataFrame) -> list[Finding]:
                         related=other_txt,
                     )
                 )
+    return out
+
+
+def _p_disagreements(key, versions) -> list[Finding]:
+    """The same estimate and CI reported with two different p-values."""
+    out = []
+    for v, rows in versions.items():
+        with_p = [r for r in rows if "p_value" in r and pd.notna(r["p_value"])]
+        ps = {round(float(r["p_value"]), 9) for r in with_p}
+        if len(ps) < 2:
+            continue
+        first = with_p[0]
+        others = [
+            r for r in with_p if round(float(r["p_value"]), 9) != round(float(first["p_value"]), 9)
+        ]
+        where = ", ".join(
+            f"p = {r['p_value']:g} in {r['report']} {r['table'] or r['section']}".strip()
+            for r in others
+        )
+        out.append(
+            Finding(
+                report=first["report"],
+                check="duplicate",
+                severity="warning",
+                message=(
+                    f"{_fmt_ratio(first)} for {key[1]} on {key[2]} has p = {first['p_value']:g} here "
+                    f"but {where}: the same result with two p-values."
+                ),
+                **_narrow_quote(first),
+                location=str(first["table"] or first["section"]),
+                values={
+                    "estimate": v[0],
+                    "ci_lower": v[1],
+                    "ci_upper": v[2],
+                    "p_values": sorted(ps),
+                },
+                recomputed="compared the p-values of evidence rows with the same estimate and CI",
+                related=where,
+            )
+        )
     return out
 
 

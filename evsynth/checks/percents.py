@@ -9,7 +9,9 @@ with truncation".
 The denominator comes, in order of certainty, from:
 
 1. the same parenthesis, ``P% (k/n)`` or ``k/n (P%)`` -- a mismatch is an error;
-2. the same sentence, "Among the 93 patients, 51 (54.8%) ..." -- a mismatch is an error;
+2. the same sentence, "Among the 93 patients, 51 (54.8%) ..." -- a mismatch is an error; or the
+   one group size the sentence names before the count, "In the TCZ group (n = 80), 12 (15.0%)
+   relapsed" -- a mismatch is a warning (the sentence may compare several groups);
 3. a table's column header ("N = 120", "(n = 55)"), or the sum of the rows of the block when all
    of the block's percentages use that sum -- a mismatch is a warning (tables often use the
    patients with data);
@@ -76,6 +78,7 @@ _SAMPLE_SIZE = re.compile(
     rf"|(?P<b>\d{{1,6}}|{NUMBER_WORD})\s{{1,2}}{_SUBJECT}\s{{1,2}}were\s{{1,2}}(?:enrolled|included|analy[sz]ed|treated))",
     re.IGNORECASE,
 )
+_GROUP_N_IN_SENTENCE = re.compile(r"\(\s{0,2}[nN]\s{0,2}=\s{0,2}(?P<n>\d{1,6})\s{0,2}[,;)]")
 _HEADER_N = re.compile(r"(?<![A-Za-z])[Nn]\s{0,2}=\s{0,2}(?P<n>\d{1,6})")
 _CELL_COUNT_PCT = re.compile(
     rf"^\s*(?P<k>-?\d{{1,6}})\s{{0,2}}\(\s{{0,2}}(?P<pct>{PCT})\s?%?\s{{0,2}}\)\s*$"
@@ -90,7 +93,9 @@ class PercentReport:
     k: int
     pct: Reported
     n: int | None
-    source: str  # "parenthesis", "sentence", "table header", "block total", "paragraph", "study"
+    # "parenthesis", "sentence", "group size in the sentence", "table header", "block total",
+    # "paragraph", "study"
+    source: str
     start: int  # original offsets
     end: int
     quote: str
@@ -208,17 +213,25 @@ def _percents_in_text(doc: Document) -> list[PercentReport]:
                 k = word_to_int(m.group("k"))
                 if k is None:
                     continue
-                n, source = _denominator(text, sent.start, m.start(), para_n, study_n, k)
+                n, source = _denominator(text, sent.start, m.start(), para_n, study_n, k, sent.end)
                 add(m, k, n, source)
     return out
 
 
 def _denominator(
-    text: str, sent_start: int, pos: int, para_n: int | None, study_n: int | None, k: int
+    text: str,
+    sent_start: int,
+    pos: int,
+    para_n: int | None,
+    study_n: int | None,
+    k: int,
+    sent_end: int | None = None,
 ):
     """The denominator for a count at ``pos``: "among the N patients" earlier in the sentence
-    (looked for within 300 characters), else the last "N patients" of an earlier sentence of the
-    paragraph, else the study's sample size."""
+    (looked for within 300 characters), else the group size "(n = N)" when the sentence names
+    exactly one and it comes before the count, else the last "N patients" of an earlier sentence
+    of the paragraph, else the study's sample size."""
+    sent_end = pos if sent_end is None else sent_end
     found = None
     for d in _DENOM_SENTENCE.finditer(text, max(sent_start, pos - 300), pos):
         found = d
@@ -226,6 +239,11 @@ def _denominator(
         n = word_to_int(found.group("n"))
         if n and n >= k:
             return n, "sentence"
+    groups = list(_GROUP_N_IN_SENTENCE.finditer(text, sent_start, sent_end))
+    if len(groups) == 1 and groups[0].end() <= pos:
+        n = int(groups[0].group("n"))
+        if n >= k:
+            return n, "group size in the sentence"
     if para_n and para_n >= k:
         return para_n, "paragraph"
     if study_n and study_n >= k:
@@ -372,7 +390,7 @@ def check_percent(r: PercentReport) -> list[Finding]:
     impossible_subset = implied is None or implied[0] > r.n
     if r.source in ("parenthesis", "sentence"):
         sev = "error"
-    elif r.source in ("table header", "block total"):
+    elif r.source in ("table header", "block total", "group size in the sentence"):
         sev = "error" if impossible_subset else "warning"
     else:  # paragraph or study: only flag what no subset can give
         if not impossible_subset:

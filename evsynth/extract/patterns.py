@@ -94,7 +94,7 @@ _FILLER = re.compile(r"(?:[^\d;]|\(?95\s?%\s?CI\)?){0,60}?(?=(?:\d|\.\d))")
 _AFTER_ESTIMATE = re.compile(
     r"(?P<pre>\s{0,3}[,;:]?\s{0,3}(?:[\(\[]\s{0,2})?)"
     r"(?:"
-    rf"{CI_LABEL}\s{{0,3}}(?:[:=,]|of|was|is|were|from)?\s{{0,3}}[\(\[]?\s{{0,2}}"
+    rf"{CI_LABEL}(?:\s{{0,2}}[\(\[]CI[\)\]])?\s{{0,3}}(?:[:=,]|of|was|is|were|from)?\s{{0,3}}[\(\[]?\s{{0,2}}"
     rf"(?P<lo>{NUMBER}){RANGE_SEP}(?P<hi>{NUMBER})"
     r"|"
     rf"(?P<lo2>{NUMBER}){RANGE_SEP}(?P<hi2>{NUMBER})\s{{0,2}}[\)\]]"
