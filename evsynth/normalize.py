@@ -348,7 +348,9 @@ def _hyphen_break_rule(text: str) -> list[Edit]:
     for m in re.finditer(r"(?<![\t\n])\b([A-Za-z0-9]+)-[ \t]*\n[ \t]*(?=([a-z]+))", text):
         left, right = m.group(1), m.group(2)
         brk = m.start() + len(left)  # index of "-"
-        word_like = left.isalpha() and (left.islower() or (left[0].isupper() and left[1:].islower()))
+        word_like = left.isalpha() and (
+            left.islower() or (left[0].isupper() and left[1:].islower())
+        )
         keep = True
         if word_like and len(left) >= 2:
             if words is None:

@@ -50,7 +50,6 @@ class PdfText:
     pages: int
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
-    tables: list = field(default_factory=list)  # tables come through the text; kept for the API
 
 
 @dataclass

@@ -70,7 +70,6 @@ def _document(
     encoding: str = "utf-8",
     pages: int | None = None,
     warnings: Iterable[str] = (),
-    extra_tables: Iterable[tuple[Table, int, int]] = (),
     title_hint: str | None = None,
 ) -> Document:
     """Normalize ``original`` and find metadata, tables and sections."""
@@ -79,14 +78,6 @@ def _document(
     found, table_warnings = find_tables(text, offsets)
     spans = [(f.nstart, f.nend) for f in found]
     tables = [f.table for f in found]
-    for table, nstart, nend in extra_tables:
-        # tables found by the PDF layer: keep those not already found in the text
-        if not any(a <= nstart < b for a, b in spans):
-            spans.append((nstart, nend))
-            tables.append(table)
-    order = sorted(range(len(tables)), key=lambda i: tables[i].start)
-    tables = [tables[i] for i in order]
-    spans = sorted(spans)
     sections = find_sections(text, spans)
     top = [s for s in sections if s.name not in ("table", "figure")]
     tables = [replace(t, section=_section_of(t, top, offsets)) for t in tables]
@@ -199,7 +190,6 @@ def read(path: str | os.PathLike[str]) -> Document:
             format="pdf",
             pages=pdf.pages,
             warnings=pdf.warnings,
-            extra_tables=pdf.tables,
             title_hint=pdf.title,
         )
     try:

@@ -15,11 +15,11 @@ import pandas as pd
 
 REPORT_SECTIONS = (
     "Question",
-    "Studies",
-    "Evidence table",
     "Pooled results",
     "Figures",
+    "Studies",
     "Consistency findings",
+    "Evidence table",
     "Analysis choices",
     "Reproduce",
 )
@@ -44,18 +44,30 @@ def plain_language(row: pd.Series) -> str:
     if status == "single study":
         return text + f", from a single study ({row['studies']}); this is that study's own estimate, not a pooled one."
     if measure in ("HR", "OR", "RR"):
-        low_pct = (1 - lo) * 100
-        high = hi
-        if lo < 1 < hi:
-            text += (
-                f". The data are compatible with anything from a {low_pct:.0f}% lower to a "
-                f"{(high - 1) * 100:.0f}% higher {'hazard' if measure == 'HR' else 'odds' if measure == 'OR' else 'risk'}"
-                ": they neither show nor rule out an effect"
-            )
-        elif hi < 1:
-            text += ". The whole interval lies below 1 (a lower value in the treated group)"
+        events = {"OS": "death", "PFS": "progression or death", "LFS": "relapse or death", "EFS": "an event"}
+        if measure == "HR":
+            thing = f"hazard of {events.get(row['outcome'], row['outcome'])}"
         else:
-            text += ". The whole interval lies above 1 (a higher value in the treated group)"
+            thing = f"{'odds' if measure == 'OR' else 'risk'} of {row['outcome']}"
+        if lo < 1 < hi:
+            if hi / lo > 50:
+                text += (
+                    ". The interval is too wide to be informative: the data are compatible with a "
+                    "large benefit and a large harm alike"
+                )
+            else:
+                upper = f"{(hi - 1) * 100:.0f}% higher" if hi < 2 else f"{hi:.1f}-fold"
+                text += (
+                    f". The data are compatible with anything from a {(1 - lo) * 100:.0f}% lower to a "
+                    f"{upper} {thing}: they neither show nor rule out an effect"
+                )
+        elif hi < 1:
+            text += f". The whole interval lies below 1: a lower {thing} with treatment"
+        else:
+            text += f". The whole interval lies above 1: a higher {thing} with treatment"
+    prob = row.get("prob_below_1")
+    if prob is not None and not pd.isna(prob):
+        text += f"; posterior probability that the {measure} is below 1: {prob:.2f}"
     k = row.get("k")
     if k is not None and not pd.isna(k):
         k = int(k)
@@ -95,7 +107,7 @@ _EVIDENCE_SHOWN = [
 ]
 _POOLED_SHOWN = [
     "question", "analysis", "status", "measure", "k", "estimate", "ci_lower", "ci_upper",
-    "pi_lower", "pi_upper", "pvalue", "tau2", "i2", "studies", "reason",
+    "pi_lower", "pi_upper", "pvalue", "prob_below_1", "tau2", "i2", "studies", "reason",
 ]
 _FINDINGS_SHOWN = ["report", "check", "severity", "message", "source_quote"]
 
@@ -108,6 +120,10 @@ def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if isinstance(v, float):
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        if v != 0 and abs(v) < 0.001:
+            return f"{v:.1e}"
         return f"{v:.4g}"
     return str(v)
 
@@ -129,45 +145,94 @@ def _html_table(frame: pd.DataFrame) -> str:
     body = []
     for _, r in frame.iterrows():
         body.append("<tr>" + "".join(f"<td>{html.escape(_fmt(r[c]))}</td>" for c in frame.columns) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+
+
+_STUDY_SHOWN = [
+    "study_id", "reports", "design", "n_total", "centre", "registrations", "enrolment", "doi",
+    "duplicate_of", "overlap_flag",
+]  # fmt: skip
+
+
+def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
+    """Each section's content as a list of (kind, payload): "p" text, "ul" items, "table" frame,
+    "figures" dict, "pre" text. Markdown and HTML render the same content."""
+    pooled = inp.pooled
+    primary = pooled[pooled["role"] == "primary"]
+    main = pooled[pooled["role"] != "sensitivity"]
+    questions = set(pooled["intervention"]) if "intervention" in pooled else set()
+    ev = inp.evidence
+    bearing = ev[ev["intervention"].isin(questions)] if "intervention" in ev else ev
+    other = ev.drop(index=bearing.index)
+    findings = inp.findings
+    if len(findings) and "severity" in findings:
+        order = {"error": 0, "warning": 1, "info": 2}
+        findings = findings.sort_values(["report", "severity"], key=lambda c: c.map(order) if c.name == "severity" else c)
+    studies = _cols(inp.studies, _STUDY_SHOWN)
+    titles = [f"{r['study_id']}: {r['title']}" for _, r in inp.studies.iterrows() if str(r.get("title") or "")]
+    out: dict[str, list[tuple[str, object]]] = {
+        "Question": [
+            ("p", inp.question),
+            ("p", "At a glance (primary analyses; details under Pooled results):"),
+            ("ul", [plain_language(r) for _, r in primary.iterrows()]),
+        ],
+        "Pooled results": [
+            ("p", "Ratios on their natural scale; CI = 95% interval; PI = 95% prediction interval for a new study. "
+                  "Each question has a primary frequentist analysis and, where two studies can be pooled, a Bayesian one; "
+                  "the sensitivity analyses below show how much each analysis choice moves the answer."),
+            ("ul", [plain_language(r) for _, r in main.iterrows()]),
+            ("table", _cols(pooled, _POOLED_SHOWN)),
+        ],
+        "Figures": [("figures", inp.figures)],
+        "Studies": [("table", studies), ("ul", titles)]
+        + ([("p", "Files that could not be read:"), ("table", inp.failures)] if inp.failures is not None and len(inp.failures) else []),
+        "Consistency findings": [
+            ("p", f"{len(findings)} finding(s): numbers in the papers that cannot all be true, or that a reviewer must resolve before pooling "
+                  "(duplicate reports, overlapping cohorts). Each quotes its source."),
+            ("table", _cols(findings, _FINDINGS_SHOWN)),
+        ],
+        "Evidence table": [
+            ("p", f"{len(ev)} extracted result(s). Every row points to the characters of its source "
+                  "(source_quote here; offsets in evidence.csv). Rows bearing on the questions:"),
+            ("table", _cols(bearing, _EVIDENCE_SHOWN)),
+            ("p", "Other results the papers report (covariates, other treatments and outcomes), kept so that nothing is hidden:"),
+            ("table", _cols(other, _EVIDENCE_SHOWN)),
+        ],
+        "Analysis choices": [("ul", list(inp.choices))],
+        "Reproduce": [("pre", "\n".join(inp.reproduce))]
+        + ([("p", "Inputs:"), ("table", inp.inputs)] if inp.inputs is not None else []),
+    }
+    return out
 
 
 def report_markdown(inp: ReportInputs, figure_links: dict[str, str] | None = None) -> str:
     """Return the report as Markdown. ``figure_links`` maps caption -> relative path."""
     figure_links = figure_links or {}
-    pooled = inp.pooled
     parts = [f"# {inp.title}\n"]
-    parts.append("## Question\n\n" + inp.question + "\n")
-    parts.append("## Studies\n\n" + _md_table(inp.studies))
-    if inp.failures is not None and len(inp.failures):
-        parts.append("Files that could not be read:\n\n" + _md_table(inp.failures))
-    parts.append(
-        "## Evidence table\n\nEvery row points to the characters of its source "
-        "(`source_quote`; offsets in `evidence.csv`).\n\n" + _md_table(_cols(inp.evidence, _EVIDENCE_SHOWN))
-    )
-    readings = "\n".join(f"- {plain_language(r)}" for _, r in pooled[pooled["role"] != "sensitivity"].iterrows())
-    parts.append(
-        "## Pooled results\n\nRatios on their natural scale; CI = 95% interval; PI = 95% prediction interval.\n\n"
-        + readings + "\n\n" + _md_table(_cols(pooled, _POOLED_SHOWN))
-    )
-    figs = "\n".join(f"![{cap}]({figure_links.get(cap, str(p))})\n\n*{cap}*\n" for cap, p in inp.figures.items())
-    parts.append("## Figures\n\n" + (figs or "_(none)_") + "\n")
-    parts.append(
-        "## Consistency findings\n\nNumbers in the papers that cannot all be true, found before pooling.\n\n"
-        + _md_table(_cols(inp.findings, _FINDINGS_SHOWN))
-    )
-    parts.append("## Analysis choices\n\n" + "\n".join(f"- {c}" for c in inp.choices) + "\n")
-    repro = "\n".join(inp.reproduce)
-    inputs = _md_table(inp.inputs) if inp.inputs is not None else ""
-    parts.append("## Reproduce\n\n```\n" + repro + "\n```\n\n" + inputs)
+    for name, blocks in _sections(inp).items():
+        parts.append(f"## {name}\n")
+        for kind, payload in blocks:
+            if kind == "p":
+                parts.append(f"{payload}\n")
+            elif kind == "ul":
+                parts.append("\n".join(f"- {item}" for item in payload) + "\n")
+            elif kind == "table":
+                parts.append(_md_table(payload))
+            elif kind == "figures":
+                figs = [f"![{cap}]({figure_links.get(cap, str(p))})\n\n*{cap}*\n" for cap, p in payload.items()]
+                parts.append("\n".join(figs) or "_(none)_\n")
+            elif kind == "pre":
+                parts.append(f"```\n{payload}\n```\n")
     return "\n".join(parts)
 
 
 _CSS = """
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;font-size:.82em;margin:1em 0;display:block;overflow-x:auto}
-th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;text-align:left}
+.scroll{overflow-x:auto;margin:1em 0}
+table{border-collapse:collapse;font-size:.8em;width:100%}
+th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;text-align:left;max-width:32em}
+td{overflow-wrap:anywhere}
 th{background:#f4f4f4;position:sticky;top:0}
 tr:nth-child(even) td{background:#fafafa}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #eee}
@@ -180,51 +245,31 @@ pre{background:#f6f8fa;padding:1em;overflow-x:auto}
 
 def report_html(inp: ReportInputs) -> str:
     """Return the report as one self-contained HTML page (PNG figures embedded as data URIs)."""
-    pooled = inp.pooled
     h = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(inp.title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(inp.title)}</h1>",
         "<nav>" + " · ".join(f"<a href='#{s.lower().replace(' ', '-')}'>{s}</a>" for s in REPORT_SECTIONS) + "</nav>",
     ]
-
-    def section(name: str, body: str) -> None:
-        h.append(f"<h2 id='{name.lower().replace(' ', '-')}'>{name}</h2>{body}")
-
-    section("Question", f"<p>{html.escape(inp.question)}</p>")
-    body = _html_table(inp.studies)
-    if inp.failures is not None and len(inp.failures):
-        body += "<p>Files that could not be read:</p>" + _html_table(inp.failures)
-    section("Studies", body)
-    section(
-        "Evidence table",
-        "<p>Every row points to the characters of its source (<code>source_quote</code>; offsets in "
-        "<code>evidence.csv</code>).</p>" + _html_table(_cols(inp.evidence, _EVIDENCE_SHOWN)),
-    )
-    readings = "".join(
-        f"<li>{html.escape(plain_language(r))}</li>" for _, r in pooled[pooled["role"] != "sensitivity"].iterrows()
-    )
-    section(
-        "Pooled results",
-        "<p>Ratios on their natural scale; CI = 95% interval; PI = 95% prediction interval.</p>"
-        f"<ul class='reading'>{readings}</ul>" + _html_table(_cols(pooled, _POOLED_SHOWN)),
-    )
-    figs = []
-    for cap, path in inp.figures.items():
-        data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-        figs.append(
-            f"<figure><img alt='{html.escape(cap)}' src='data:image/png;base64,{data}'>"
-            f"<figcaption>{html.escape(cap)}</figcaption></figure>"
-        )
-    section("Figures", "".join(figs) or "<p><em>(none)</em></p>")
-    section(
-        "Consistency findings",
-        "<p>Numbers in the papers that cannot all be true, found before pooling.</p>"
-        + _html_table(_cols(inp.findings, _FINDINGS_SHOWN)),
-    )
-    section("Analysis choices", "<ul>" + "".join(f"<li>{html.escape(c)}</li>" for c in inp.choices) + "</ul>")
-    repro = html.escape("\n".join(inp.reproduce))
-    inputs = _html_table(inp.inputs) if inp.inputs is not None else ""
-    section("Reproduce", f"<pre>{repro}</pre>{inputs}")
+    for name, blocks in _sections(inp).items():
+        h.append(f"<h2 id='{name.lower().replace(' ', '-')}'>{name}</h2>")
+        for kind, payload in blocks:
+            if kind == "p":
+                h.append(f"<p>{html.escape(str(payload))}</p>")
+            elif kind == "ul":
+                h.append("<ul class='reading'>" + "".join(f"<li>{html.escape(str(i))}</li>" for i in payload) + "</ul>")
+            elif kind == "table":
+                h.append(_html_table(payload))
+            elif kind == "figures":
+                figs = []
+                for cap, path in payload.items():
+                    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+                    figs.append(
+                        f"<figure><img alt='{html.escape(cap)}' src='data:image/png;base64,{data}'>"
+                        f"<figcaption>{html.escape(cap)}</figcaption></figure>"
+                    )
+                h.append("".join(figs) or "<p><em>(none)</em></p>")
+            elif kind == "pre":
+                h.append(f"<pre>{html.escape(str(payload))}</pre>")
     h.append("</body></html>")
     return "\n".join(h)

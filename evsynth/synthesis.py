@@ -64,6 +64,7 @@ POOLED_COLUMNS = [
     "pi_lower",
     "pi_upper",
     "pvalue",
+    "prob_below_1",
     "tau2",
     "i2",
     "studies",
@@ -535,6 +536,8 @@ def synthesize(
                 est, ci = res.mu_median, res.mu_ci
                 row["tau2"] = float(res.tau_median**2)
                 row["pvalue"] = np.nan
+                if ratio:
+                    row["prob_below_1"] = float(res.prob_mu_below_zero)
                 notes.append(
                     f"Posterior median tau = {res.tau_median:.3g}; posterior probability that the "
                     f"{measure} is below 1: {res.prob_mu_below_zero:.2f}."

@@ -111,3 +111,8 @@ def test_cli_check_writes_csv_and_json(tmp_path, capsys):
 def test_cli_check_missing_file_is_a_clear_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope.txt"), "--quiet"]) == 2
     assert "nope.txt" in capsys.readouterr().err
+
+
+def test_cli_check_empty_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["check", str(tmp_path), "--quiet"]) == 2
+    assert "no papers found" in capsys.readouterr().err

@@ -144,6 +144,12 @@ def check(
     if progress:
         print(f"[evsynth] reading {len(files)} path(s)", file=sys.stderr, flush=True)
     docs, failures = read_many(files)
+    if not docs and not failures:
+        raise EvsynthError(
+            "no papers found in "
+            + ", ".join(str(f) for f in files)
+            + ": give .txt, .md or .pdf files, or folders that contain them"
+        )
     if not docs and failures:
         raise EvsynthError(
             "none of the papers could be read: "
