@@ -117,3 +117,7 @@ from evsynth.checks import Finding, check, check_documents  # noqa: E402
 
 __all__ += ["check", "check_documents", "Finding"]
 # --- workflow ---
+from evsynth.synthesis import Synthesis, SynthesisOptions, synthesize  # noqa: E402
+from evsynth.workflow import RunResult, run  # noqa: E402
+
+__all__ += ["run", "RunResult", "synthesize", "Synthesis", "SynthesisOptions"]

@@ -309,12 +309,15 @@ def _xy_order(boxes: list[_Line]) -> list[_Line]:
     return sorted(boxes, key=lambda b: (round(b.top), b.x0))
 
 
-def _h_rules(page) -> list[tuple[float, float, float]]:
+def _h_rules(page, merge: bool = True) -> list[tuple[float, float, float]]:
+    """Horizontal rules (top, x0, x1), 30 pt or longer; touching pieces merged unless merge=False."""
     rules = []
     for e in page.edges:
         if e["orientation"] == "h" and e["x1"] - e["x0"] >= 30:
             rules.append((e["top"], e["x0"], e["x1"]))
     rules.sort()
+    if not merge:
+        return rules
     merged: list[tuple[float, float, float]] = []
     for r in rules:
         if (
@@ -376,14 +379,22 @@ def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_Tab
             if ln.top < top_rule[0] and ln.x0 >= top_rule[1] - 5 and ln.x1 <= top_rule[2] + 5
         ]
         x0, x1 = top_rule[1], top_rule[2]
-        limit = min([t for t in other_caps if t > top_rule[0] + 5] + [page.height])
-        candidates = [
-            r
-            for r in rules
-            if top_rule[0] + 4 < r[0] < limit
-            and r[2] - r[1] >= 0.6 * (x1 - x0)
-            and min(r[2], x1) - max(r[1], x0) >= 0.8 * (x1 - x0) * 0.6
-        ]
+        width = x1 - x0
+        limit = min([t for t in other_caps if t > top_rule[0] + 5] + [0.93 * page.height])
+        # rows of rules: segments at the same height (a rule broken at column gaps is one rule)
+        rows: list[list[tuple[float, float, float]]] = []
+        for r in rules:
+            if top_rule[0] + 4 < r[0] < limit and r[2] > x0 and r[1] < x1:
+                if rows and abs(rows[-1][0][0] - r[0]) < 1.5:
+                    rows[-1].append(r)
+                else:
+                    rows.append([r])
+        candidates = []
+        for row in rows:
+            left, right = min(r[1] for r in row), max(r[2] for r in row)
+            cover = sum(min(r[2], x1) - max(r[1], x0) for r in row)
+            if left <= x0 + 0.05 * width and right >= x1 - 0.05 * width and cover >= 0.6 * width:
+                candidates.append((row[0][0], left, right))
         # the table ends at the last of these rules before running text: two or more long
         # segments in body type between two rules mean the table has ended
         wide = []
@@ -394,7 +405,7 @@ def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_Tab
                 for sg in segs
                 if prev < (sg.top + sg.bottom) / 2 < r[0]
                 and sg.size >= body_size - 0.3
-                and sg.x1 - sg.x0 >= 0.4 * (x1 - x0)
+                and sg.x1 - sg.x0 >= 0.4 * width
                 and sg.x0 >= x0 - 5
                 and sg.x1 <= x1 + 5
                 and len(sg.words) >= 6
@@ -408,11 +419,12 @@ def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_Tab
             continue
         bottom = wide[-1][0]
         header_bottom = wide[0][0] if len(wide) >= 2 else None
+        # rules under spanning headers, as drawn (not merged: a renderer may draw one per cell)
         partial = [
             r
-            for r in rules
+            for r in _h_rules(page, merge=False)
             if top_rule[0] + 2 < r[0] < (header_bottom or bottom) - 2
-            and r[2] - r[1] < 0.6 * (x1 - x0)
+            and all(abs(r[0] - w[0]) >= 1.5 for w in wide)
         ]
         regions.append(
             _TableRegion(cap_lines, x0, x1, cap.top, top_rule[0], header_bottom, bottom, partial)
@@ -485,6 +497,14 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
     hb = region.header_bottom
     header = [ln for ln in inside if hb is not None and ln.mid < hb]
     body = [ln for ln in inside if hb is None or ln.mid > hb]
+    # trailing lines in larger type than the table's rows are a note inside the frame
+    if body:
+        table_size = statistics.median(ln.size for ln in body)
+        inner_note = []
+        while body and body[-1].size > table_size + 1.5:
+            inner_note.insert(0, body.pop())
+    else:
+        inner_note = []
     if hb is None and body:
         header, body = body[:1], body[1:]
     cols = _columns(body, region.x0, region.x1)
@@ -539,6 +559,7 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
         foot.append(ln)
         last = ln.bottom
     used |= {id(ln) for ln in foot}
+    foot = inner_note + foot
     if foot:
         out += ["", " ".join(ln.text for ln in foot)]
     return "\n".join(out), used
@@ -666,6 +687,7 @@ def extract_pdf(path: str | Path) -> PdfText:
         )
     empty = [i + 1 for i, c in enumerate(chars) if c < MIN_PAGE_CHARS]
     if empty:
-        warnings.append(f"page(s) {', '.join(map(str, empty))} have no text layer (images only?)")
+        which = f"page {empty[0]} has" if len(empty) == 1 else f"pages {', '.join(map(str, empty))} have"
+        warnings.append(f"{which} no text layer (an image, e.g. a scanned table): not read; check it by eye")
     text = "\n\n".join(page_texts) + "\n"
     return PdfText(text=text, pages=n_pages, title=title, warnings=warnings)

@@ -396,6 +396,13 @@ class Synthesis(FrameDisplay):
     def _display_notes(self) -> list[str]:
         return self.options.describe()
 
+    def __repr__(self) -> str:
+        shown = ["question", "analysis", "status", "measure", "k", "estimate", "ci_lower", "ci_upper"]
+        n_q = self.pooled["question"].nunique() if len(self.pooled) else 0
+        with pd.option_context("display.width", 120, "display.max_columns", 10):
+            table = self.pooled[shown].to_string(index=False, float_format=lambda v: f"{v:.3g}")
+        return f"Synthesis({len(self.pooled)} analyses of {n_q} questions)\n{table}"
+
 
 def synthesize(
     evidence: pd.DataFrame,

@@ -61,6 +61,14 @@ def test_metadata(docs) -> None:
         assert normalize(d.title).text.startswith(title), (name, d.title)
 
 
+def test_image_only_page_is_reported(docs) -> None:
+    # PMC5911624 prints Table 1 as an image on page 4: nothing to read there, and the reader says so
+    assert docs["PMC5911624"].warnings == (
+        "page 4 has no text layer (an image, e.g. a scanned table): not read; check it by eye",
+    )
+    assert [t.label for t in docs["PMC5911624"].tables] == ["Table 2"]
+
+
 def test_offsets_and_sections(docs) -> None:
     for name, d in docs.items():
         assert len(d.offsets) == len(d.text) + 1 and d.offsets[-1] == len(d.original)
