@@ -195,6 +195,9 @@ middle_dot_decimals = _sub(r"(?<=\d)[\u00b7\u2219](?=\d)", ".")
 _LINK = re.compile(r"\[([^\[\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*\)")
 markdown_links = _sub(_LINK, lambda m: m.group(1))
 
+#: Markdown bold "**OS**" keeps its text (single "*" are left alone: footnote marks, "p<0.05*").
+markdown_bold = _sub(r"\*\*(?=\S)([^*\n]{1,200}?)(?<=\S)\*\*", r"\1")
+
 #: Markdown backslash escapes "\(" "\)" "\[" "\]" "\#" "\*" "\_" become the character.
 markdown_escapes = _sub(r"\\([()\[\]#*_])", r"\1")
 
@@ -380,6 +383,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("ligatures", ligatures),
     ("spaces", spaces),
     ("markdown_links", markdown_links),
+    ("markdown_bold", markdown_bold),
     ("markdown_escapes", markdown_escapes),
     ("latex_math", latex_math),
     ("latex_commands", latex_commands),

@@ -321,6 +321,30 @@ def _tsv_row(text: str, a: int, b: int, offsets: np.ndarray) -> list[RawCell]:
     return cells
 
 
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def _is_pipe(line: str) -> bool:
+    """A Markdown pipe-table line: "| a | b |"."""
+    s = line.strip()
+    return s.startswith("|") and s.count("|") >= 2
+
+
+def _pipe_row(text: str, a: int, b: int, offsets: np.ndarray) -> list[RawCell]:
+    """Cells of a Markdown pipe-table row (escaped "\\|" is not a separator)."""
+    line = text[a:b]
+    first = line.index("|")
+    last = line.rstrip().rindex("|")
+    if last == first:
+        last = len(line)
+    cells, s = [], a + first + 1
+    for k in range(a + first + 1, a + last + 1):
+        if k == a + last or (text[k] == "|" and text[k - 1] != "\\"):
+            cells.append(_cell(text, s, k, offsets))
+            s = k + 1
+    return cells
+
+
 def _footnote(text: str, pos: int) -> tuple[str, int]:
     """The paragraph after a table if it reads like a table footnote; (text, end) or ("", pos)."""
     m = re.compile(r"[ \t]*\n").match(text, pos)
@@ -386,12 +410,17 @@ def find_tables(text: str, offsets: np.ndarray) -> tuple[list[FoundTable], list[
                     i += 1
                 if row:
                     rows.append(row)
-            elif "\t" in first:
+            elif "\t" in first or _is_pipe(first):
+                kind = "pipe" if _is_pipe(first) else "tsv"
                 while i < len(lines):
                     a, b = lines[i]
-                    if "\t" not in text[a:b]:
+                    line = text[a:b]
+                    if kind == "tsv" and "\t" not in line or kind == "pipe" and not _is_pipe(line):
                         break
-                    rows.append(_tsv_row(text, a, b, offsets))
+                    if kind == "tsv":
+                        rows.append(_tsv_row(text, a, b, offsets))
+                    elif not _PIPE_RULE.match(line):
+                        rows.append(_pipe_row(text, a, b, offsets))
                     body_end = b
                     i += 1
         if not rows:
@@ -413,20 +442,25 @@ def find_tables(text: str, offsets: np.ndarray) -> tuple[list[FoundTable], list[
         found.append(FoundTable(table, m.start(), nend, tuple(warn)))
         taken.append((m.start(), nend))
 
-    # uncaptioned tab-separated blocks of two or more rows
+    # uncaptioned tab-separated blocks and Markdown pipe tables of two or more rows
     lines = _lines(text, 0)
     i = 0
     while i < len(lines):
         a, b = lines[i]
-        if "\t" in text[a:b] and text[a:b].strip() and not any(x <= a < y for x, y in taken):
+        line = text[a:b]
+        kind = "pipe" if _is_pipe(line) else "tsv" if "\t" in line and line.strip() else None
+        if kind and not any(x <= a < y for x, y in taken):
             j = i
             rows = []
-            while (
-                j < len(lines)
-                and "\t" in text[lines[j][0] : lines[j][1]]
-                and not any(x <= lines[j][0] < y for x, y in taken)
-            ):
-                rows.append(_tsv_row(text, *lines[j], offsets))
+            while j < len(lines) and not any(x <= lines[j][0] < y for x, y in taken):
+                line = text[lines[j][0] : lines[j][1]]
+                if kind == "tsv" and "\t" in line:
+                    rows.append(_tsv_row(text, *lines[j], offsets))
+                elif kind == "pipe" and _is_pipe(line):
+                    if not _PIPE_RULE.match(line):
+                        rows.append(_pipe_row(text, *lines[j], offsets))
+                else:
+                    break
                 j += 1
             if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
                 nstart, nend = lines[i][0], lines[j - 1][1]

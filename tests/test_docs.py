@@ -23,3 +23,13 @@ def test_docs_build_strict(tmp_path):
         assert name in api, name
     results = (tmp_path / "site" / "results" / "index.html").read_text(encoding="utf-8")
     assert "forest_tocilizumab_pfs.png" in results
+
+
+def test_tutorial_mirrors_the_notebook():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_tutorial", ROOT / "docs" / "make_tutorial.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    assert module.tutorial_markdown() == committed, "run: python docs/make_tutorial.py"

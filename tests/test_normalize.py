@@ -72,6 +72,7 @@ def norm(s: str) -> str:
         ("summarized in [Table 1](#page-2-0).", "summarized in Table 1."),
         ("The infl[uence of CRS](https://x.org/a/10.1/b(1)/full) on", "The influence of CRS on"),
         ("([Table 2\\)](#page-7-0)", "(Table 2)"),
+        ("| **OS** | HR 0.5* |", "| OS | HR 0.5* |"),
         # line endings
         ("a\r\nb\rc", "a\nb\nc"),
     ],

@@ -225,3 +225,20 @@ def test_tab_separated_layout_written_here() -> None:
 def test_grid_frame(papers) -> None:
     g = papers["001"].tables[2].to_grid()
     assert g.loc[("", "CR"), ("", "GC")] == "53"
+
+
+def test_markdown_pipe_tables_written_here() -> None:
+    text = (
+        "Results\n\nTable 2. Cox model\n\n"
+        "| Variable | HR (95% CI) | P |\n|---|:---:|---|\n| **OS** | | |\n"
+        "| Steroids | 0.84 (0.61-1.16) | 0.29 |\n| Age \\| > 60 | 1.31 (0.92-1.87) | 0.13 |\n"
+        "\nHR, hazard ratio.\n\nText.\n\n| a | b |\n|---|---|\n| x | 1 |\n"
+    )
+    d = read_string(text, format="md")
+    t, u = d.tables
+    assert (t.label, t.caption, t.footnote) == ("Table 2", "Cox model", "HR, hazard ratio.")
+    assert cell(t, "Steroids", "HR (95% CI)", row_group="OS") == "0.84 (0.61-1.16)"
+    assert cell(t, "Age \\| > 60", "P", row_group="OS") == "0.13"  # an escaped pipe is no separator
+    c = next(c for c in t.cells if c.text == "0.29")
+    assert d.original[c.start : c.end] == "0.29"
+    assert (u.label, cell(u, "x", "b")) == ("", "1")

@@ -157,3 +157,15 @@ def test_cli_run_prints_where_outputs_are(tmp_path, capsys):
     assert main(["run", "--out", str(tmp_path / "cli"), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "outputs written to" in printed and "tocilizumab on PFS" in printed
+
+
+def test_docs_results_page_matches_the_run(out):
+    """docs/results.md quotes numbers; they must be what the current code produces."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("make_results_page", root / "docs" / "make_results_page.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (root / "docs" / "results.md").read_text(encoding="utf-8")
+    assert module.results_page(out) == committed, "run: python docs/make_results_page.py"
