@@ -7,7 +7,7 @@ suppressPackageStartupMessages({library(metafor); library(jsonlite)})
 args <- commandArgs(trailingOnly = TRUE)
 inp <- fromJSON(args[1], simplifyVector = TRUE)
 per_call <- function(expr_fun, reps) {
-  expr_fun()  # warm-up (byte compilation, method dispatch caches)
+  if (reps > 1) expr_fun()  # warm-up (byte compilation, dispatch caches); skipped for slow calls
   t <- system.time(for (i in seq_len(reps)) expr_fun())[["elapsed"]]
   t / reps
 }

@@ -165,61 +165,72 @@ def map_isolated(
     running: dict[int, tuple[Any, Any, float]] = {}
     bar = _Progress(len(items), label, progress)
     workers = max(1, int(workers))
-    while pending or running:
-        while pending and len(running) < workers:
-            i = pending.pop(0)
-            recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker, args=(func, items[i], memory_mb, send), daemon=True)
-            proc.start()
-            send.close()
-            running[i] = (proc, recv, time.perf_counter())
-        finished = []
-        for i, (proc, recv, started) in running.items():
-            elapsed = time.perf_counter() - started
-            if recv.poll():
-                try:
-                    status, value, etype, message = recv.recv()
-                except (EOFError, OSError):
-                    proc.join(1)
-                    status, value, etype, message = (
-                        "crashed",
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                i = pending.pop(0)
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(
+                    target=_worker, args=(func, items[i], memory_mb, send), daemon=True
+                )
+                proc.start()
+                send.close()
+                running[i] = (proc, recv, time.perf_counter())
+            finished = []
+            for i, (proc, recv, started) in running.items():
+                elapsed = time.perf_counter() - started
+                if recv.poll():
+                    try:
+                        status, value, etype, message = recv.recv()
+                    except (EOFError, OSError):
+                        proc.join(1)
+                        status, value, etype, message = (
+                            "crashed",
+                            None,
+                            "WorkerCrash",
+                            f"the worker process died (exit code {proc.exitcode})",
+                        )
+                    proc.join(5)
+                    outcomes[i] = Outcome(
+                        items[i], status, value, etype, message, round(elapsed, 3)
+                    )
+                    finished.append(i)
+                elif not proc.is_alive():
+                    proc.join()
+                    code = proc.exitcode
+                    status = "memory" if code in (-9, 137) and memory_mb else "crashed"
+                    outcomes[i] = Outcome(
+                        items[i],
+                        status,
                         None,
                         "WorkerCrash",
-                        f"the worker process died (exit code {proc.exitcode})",
+                        f"the worker process died (exit code {code})",
+                        round(elapsed, 3),
                     )
-                proc.join(5)
-                outcomes[i] = Outcome(items[i], status, value, etype, message, round(elapsed, 3))
-                finished.append(i)
-            elif not proc.is_alive():
-                proc.join()
-                code = proc.exitcode
-                status = "memory" if code in (-9, 137) and memory_mb else "crashed"
-                outcomes[i] = Outcome(
-                    items[i],
-                    status,
-                    None,
-                    "WorkerCrash",
-                    f"the worker process died (exit code {code})",
-                    round(elapsed, 3),
-                )
-                finished.append(i)
-            elif timeout is not None and elapsed > timeout:
+                    finished.append(i)
+                elif timeout is not None and elapsed > timeout:
+                    proc.kill()
+                    proc.join()
+                    outcomes[i] = Outcome(
+                        items[i],
+                        "timeout",
+                        None,
+                        "Timeout",
+                        f"took longer than the time limit of {timeout:g} s and was stopped",
+                        round(elapsed, 3),
+                    )
+                    finished.append(i)
+            for i in finished:
+                running.pop(i)[1].close()
+                bar.step(str(items[i]).rsplit("/", 1)[-1])
+            if running and not finished:
+                time.sleep(0.002)
+    finally:  # Ctrl-C (KeyboardInterrupt) or an error here: stop every worker still running
+        for proc, recv, _started in running.values():
+            if proc.is_alive():
                 proc.kill()
-                proc.join()
-                outcomes[i] = Outcome(
-                    items[i],
-                    "timeout",
-                    None,
-                    "Timeout",
-                    f"took longer than the time limit of {timeout:g} s and was stopped",
-                    round(elapsed, 3),
-                )
-                finished.append(i)
-        for i in finished:
-            running.pop(i)[1].close()
-            bar.step(str(items[i]).rsplit("/", 1)[-1])
-        if running and not finished:
-            time.sleep(0.002)
+            proc.join()
+            recv.close()
     return [o for o in outcomes if o is not None]
 
 

@@ -136,6 +136,8 @@ def _clean_heading(title: str) -> str:
 
 def _heading_name(title: str) -> str | None:
     key = _clean_heading(title)
+    if key not in HEADINGS and key.endswith("s") and key[:-1] in HEADINGS:
+        key = key[:-1]  # "Backgrounds"
     if key in HEADINGS:
         return HEADINGS[key]
     if key in BACK_MATTER:
@@ -199,8 +201,21 @@ def find_sections(
         None,
     )
     if intro is None:
-        # a body without an "Introduction" heading: the first methods heading ends the abstract
-        intro = next((h for h in heads if h[2] == "methods" and h[0] > 0), None)
+        # a body without an "Introduction" heading: after the first run of run-in abstract
+        # labels ("Background: ...", "Methods: ..."), the first heading alone on its line begins
+        # the body ("Background" as the introduction); otherwise the first methods heading does
+        after = -1
+        for r in run_ins:
+            if after >= 0 and r[0] - after > 3000:
+                break
+            after = r[0]
+        intro = (
+            next((h for h in heads if h[0] > after and h[2] in ("introduction", "methods")), None)
+            if run_ins
+            else None
+        )
+        if intro is None:
+            intro = next((h for h in heads if h[2] == "methods" and h[0] > 0), None)
     abstract_start = None
     abstract_heading = ""
     explicit = next((h for h in heads if h[2] == "abstract"), None)

@@ -35,6 +35,7 @@ WORD_SETTINGS = dict(
     use_text_flow=False,
     expand_ligatures=False,
     extra_attrs=["size"],
+    return_chars=True,
 )
 #: A page with fewer characters than this in its text layer counts as having none.
 MIN_PAGE_CHARS = 20
@@ -60,7 +61,6 @@ class _Line:
     x0: float
     x1: float
     size: float
-    side: str = "S"  # L, R, or S (spanning / single column)
     text: str = ""
     is_table: bool = False
 
@@ -483,6 +483,63 @@ def _cells_of(ln: _Line, cols: list[tuple[float, float]]) -> list[str]:
     return [_line_text(ws, ln.size, ln.bottom) if ws else "" for ws in parts]
 
 
+def _refine_columns(
+    cols: list[tuple[float, float]], header: list[_Line]
+) -> tuple[list[tuple[float, float]], list[float]]:
+    """Split a body column under which the lowest header line has several headers.
+
+    Some PDFs set a table's cells without a gap ("1.15（1.04-1.29）0.000" under "OR(95%CI)" and
+    "Ph"); the headers are still apart, so the column is cut midway between them.
+    """
+    if not header:
+        return cols, []
+    phrases = _phrases(header[-1])
+    out, cuts = [], []
+    for c0, c1 in cols:
+        inside = [ph for ph in phrases if c0 <= (ph[0]["x0"] + ph[-1]["x1"]) / 2 <= c1]
+        here = [(p[-1]["x1"] + q[0]["x0"]) / 2 for p, q in zip(inside, inside[1:], strict=False)]
+        edges = [c0, *here, c1]
+        out += list(zip(edges, edges[1:], strict=False))
+        cuts += here
+    return out, cuts
+
+
+def _split_word(w: dict, x: float) -> list[dict]:
+    """Split a word at the boundary between its characters nearest to ``x`` (within 5 pt)."""
+    chars = w.get("chars") or []
+    bounds = [(abs(c["x0"] - x), k) for k, c in enumerate(chars) if k > 0]
+    if not bounds:
+        return [w]
+    dist, k = min(bounds)
+    if dist > 5:
+        return [w]
+
+    def piece(cs: list[dict]) -> dict:
+        return {
+            **w,
+            "text": "".join(c["text"] for c in cs),
+            "x0": cs[0]["x0"],
+            "x1": cs[-1]["x1"],
+            "chars": cs,
+        }
+
+    return [piece(chars[:k]), piece(chars[k:])]
+
+
+def _cut_line(ln: _Line, cuts: list[float]) -> _Line:
+    """Split the words of a table row that run across a column cut (2 pt or more each side)."""
+    words = []
+    for w in ln.words:
+        pieces = [w]
+        for x in cuts:
+            nxt = []
+            for p in pieces:
+                nxt += _split_word(p, x) if p["x0"] < x - 2 and p["x1"] > x + 2 else [p]
+            pieces = nxt
+        words += pieces
+    return _Line(words, ln.top, ln.bottom, ln.x0, ln.x1, ln.size, ln.text)
+
+
 def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> tuple[str, set[int]]:
     """Caption, blank line, tab-separated rows and footnote of one table; ids of lines used."""
     used = {id(ln) for ln in region.caption_lines}
@@ -508,10 +565,14 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
     if hb is None and body:
         header, body = body[:1], body[1:]
     cols = _columns(body, region.x0, region.x1)
+    cols, cuts = _refine_columns(cols, header)
+    if cuts:
+        body = [_cut_line(ln, cuts) for ln in body]
     rows_txt = []
     for ln in header:
         cells = [""] * len(cols)
-        for ph in _phrases(ln):
+        phrases = _phrases(ln)
+        for ph in phrases:
             a, b = ph[0]["x0"], ph[-1]["x1"]
             text = _line_text(ph, ln.size, ln.bottom)
             span = [
@@ -519,6 +580,13 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
                 for r in region.partial_rules
                 if r[0] > ln.bottom - 1 and r[1] - 3 <= (a + b) / 2 <= r[2] + 3
             ]
+            if span:
+                r = min(span, key=lambda r: r[0])
+                over = [
+                    q for q in phrases if r[1] - 3 <= (q[0]["x0"] + q[-1]["x1"]) / 2 <= r[2] + 3
+                ]
+                if len(over) > 1:
+                    span = []  # one rule under several headers: place each by its position
             if span:
                 r = min(span, key=lambda r: r[0])
                 ks = [k for k, (c0, c1) in enumerate(cols) if r[1] - 3 <= (c0 + c1) / 2 <= r[2] + 3]
@@ -630,7 +698,6 @@ def extract_pdf(path: str | Path) -> PdfText:
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     warnings: list[str] = []
     page_texts: list[str] = []
-    page_lines: list[list[_Line]] = []
     title = None
     try:
         with pdfplumber.open(path) as pdf:
@@ -663,11 +730,10 @@ def extract_pdf(path: str | Path) -> PdfText:
                 for reg in regions:
                     txt, u = _table_text(reg, lines, body_size)
                     used |= u
-                    blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, "S", txt, True)
+                    blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, txt, True)
                     blocks.append(blk)
                 flow = _segments([ln for ln in lines if id(ln) not in used])
                 ordered = _xy_order(flow + blocks)
-                page_lines.append(ordered)
                 page_texts.append(_join_lines(ordered, body_size))
     except (NoTextLayerError, CorruptPDFError):
         raise
@@ -687,7 +753,13 @@ def extract_pdf(path: str | Path) -> PdfText:
         )
     empty = [i + 1 for i, c in enumerate(chars) if c < MIN_PAGE_CHARS]
     if empty:
-        which = f"page {empty[0]} has" if len(empty) == 1 else f"pages {', '.join(map(str, empty))} have"
-        warnings.append(f"{which} no text layer (an image, e.g. a scanned table): not read; check it by eye")
+        which = (
+            f"page {empty[0]} has"
+            if len(empty) == 1
+            else f"pages {', '.join(map(str, empty))} have"
+        )
+        warnings.append(
+            f"{which} no text layer (an image, e.g. a scanned table): not read; check it by eye"
+        )
     text = "\n\n".join(page_texts) + "\n"
     return PdfText(text=text, pages=n_pages, title=title, warnings=warnings)

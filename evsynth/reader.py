@@ -110,7 +110,16 @@ def _section_of(table: Table, sections: list[Section], offsets) -> str:
 
 
 def _decode(path: Path, data: bytes) -> tuple[str, str, list[str]]:
-    """Bytes -> (text, encoding, warnings). UTF-8 first, then :data:`FALLBACK_ENCODING`."""
+    """Bytes -> (text, encoding, warnings). UTF-8 first, then :data:`FALLBACK_ENCODING`.
+
+    A UTF-16 byte-order mark (Windows Notepad's "Unicode") is decoded as UTF-16; otherwise NUL
+    bytes mean binary data.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16"), "utf-16", []
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:65536]:
         raise DecodeError(
             path,

@@ -120,3 +120,26 @@ def test_extract_many_reports_limits_as_failures(tmp_path, monkeypatch):
         (str(fast), "read", "EmptyFileError"),
     ]
     assert "time limit of 1.5 s" in failures[0].message
+
+
+def test_ctrl_c_stops_every_running_worker(monkeypatch):
+    """A KeyboardInterrupt in the parent (Ctrl-C in Jupyter) kills the workers, none linger."""
+    import multiprocessing
+
+    import pytest
+
+    from evsynth import batch
+
+    parent = os.getpid()
+    real_sleep = time.sleep
+
+    def interrupting_sleep(seconds):
+        if os.getpid() == parent:
+            raise KeyboardInterrupt
+        real_sleep(seconds)
+
+    monkeypatch.setattr(batch.time, "sleep", interrupting_sleep)
+    with pytest.raises(KeyboardInterrupt):
+        map_isolated(_dispatch, [("hang", 0), ("hang", 0)], workers=2, timeout=60)
+    monkeypatch.undo()
+    assert multiprocessing.active_children() == []

@@ -74,7 +74,10 @@ def test_offsets_and_sections(docs) -> None:
         assert len(d.offsets) == len(d.text) + 1 and d.offsets[-1] == len(d.original)
         assert np.all(np.diff(d.offsets) >= 0)
         names = {s.name for s in d.sections}
-        assert {"abstract", "methods", "results", "discussion"} <= names, (name, names)
+        assert {"abstract", "introduction", "methods", "results", "discussion"} <= names, (
+            name,
+            names,
+        )
 
 
 def test_words_are_not_glued(docs) -> None:
@@ -160,6 +163,15 @@ def test_tables_as_cells(docs) -> None:
     assert _cell(s2, "≤3months", "Standard mean difference (95% CI)") == "0.71 (0.41, 1.01)"
     assert _cell(s2, "≤3months", "Test of interaction, P") == "0.106"
     assert {c.row_group for c in s2.cells if c.row_label == "Low"} == {"Risk of bias"}
+
+    # PMC6224252 sets "1.15（1.04-1.29）0.000" with no gap between the columns: the headers
+    # ("OR(95%CI)", "Ph", "P") are apart, so the column is cut between them
+    g = docs["PMC6224252"].tables[1]
+    assert _cell(g, "Total", "OR(95%CI)", "G-allele vs. A-allele") == "1.15(1.04-1.29)"
+    assert _cell(g, "Total", "Ph", "G-allele vs. A-allele") == "0.000"
+    assert _cell(g, "Total", "P", "G-allele vs. A-allele") == "0.008"
+    assert _cell(g, "Asian", "P", "GG+GA vs. AA") == "0.174"
+    assert {c.row_group for c in g.cells if c.row_label == "Asian"} == {"Ethnicity"}
 
     t = docs["PMC6390312"].tables[0]
     assert _cell(t, "Parvizi 2016", "BMI (kg/m2)") == "28"

@@ -214,6 +214,13 @@ def test_undecodable_bytes(tmp_path) -> None:
         read(p)
 
 
+def test_utf16_with_bom(tmp_path) -> None:
+    p = tmp_path / "notepad.txt"
+    p.write_bytes("HR 0.45 (0.21\u20130.96)".encode("utf-16"))
+    d = read(p)
+    assert d.encoding == "utf-16" and d.text == "HR 0.45 (0.21-0.96)"
+
+
 def test_utf8_bom_is_utf8(tmp_path) -> None:
     p = tmp_path / "bom.txt"
     p.write_bytes("\ufeffHR 0.5".encode())
