@@ -166,7 +166,7 @@ def bench_import() -> dict:
         "evsynth", "pandas", "numpy", "scipy.stats", "scipy.optimize", "matplotlib",
         "matplotlib.pyplot", "matplotlib.figure", "pdfplumber", "pypdfium2", "yaml",
         "statsmodels", "pymare", "evsynth.plots", "evsynth.effects", "evsynth.pooling",
-        "evsynth.checks", "evsynth.extract", "evsynth.reader",
+        "evsynth.checks", "evsynth.extractors", "evsynth.reader",
     ]  # fmt: skip
     return {
         "wall_s": round(min(walls), 3),
@@ -185,7 +185,7 @@ def bench_import() -> dict:
 
 def bench_extract_text() -> dict:
     import evsynth
-    from evsynth.extract import extract_document
+    from evsynth.extractors import extract_document
 
     papers = evsynth.bundled_papers()
     chars = sum(len(p.read_text(encoding="utf-8")) for p in papers)
@@ -209,7 +209,7 @@ def bench_extract_text() -> dict:
 
 def bench_extract_pdf(pdfs: list[Path], label: str) -> dict:
     import evsynth
-    from evsynth.extract import extract_document
+    from evsynth.extractors import extract_document
 
     pages = 0
     rows = 0

@@ -27,13 +27,9 @@ from evsynth.reader import ReadFailure, read, read_many, read_string  # noqa: E4
 
 __all__ += ["read", "read_string", "read_many", "ReadFailure"]
 # --- extract ---
-from evsynth.extract import extract_document  # noqa: E402
+from evsynth.extractors import extract_document  # noqa: E402
 
 __all__ += ["extract_document"]
-import importlib as _importlib  # noqa: E402
-
-# load the extractors package before binding the name `extract` to the function below
-_importlib.import_module("evsynth.extract")
 from evsynth.curation import apply_curation, load_curation  # noqa: E402
 from evsynth.evidence import EvidenceTable, extract, verify  # noqa: E402
 

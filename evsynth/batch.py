@@ -281,11 +281,11 @@ def extract_one(path: str | os.PathLike[str]) -> tuple[Any, Any] | FileFailure:
     """Read and extract one paper: ``(Document, rows)`` or a :class:`FileFailure`.
 
     The per-file step of :func:`extract_many` (and of :func:`evsynth.distributed.extract_many_dask`):
-    exactly ``evsynth.read(path)`` then ``evsynth.extract.extract_document(doc)``. Typed
+    exactly ``evsynth.read(path)`` then ``evsynth.extractors.extract_document(doc)``. Typed
     evsynth errors become a FileFailure; anything else (a bug) propagates.
     """
     from evsynth.errors import EvsynthError
-    from evsynth.extract import extract_document
+    from evsynth.extractors import extract_document
     from evsynth.reader import read
 
     try:

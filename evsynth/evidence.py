@@ -1,6 +1,6 @@
 """The evidence table: every result the papers report, one row each, with its source span.
 
-:func:`extract` reads papers, runs the extractors (:func:`evsynth.extract.extract_document`),
+:func:`extract` reads papers, runs the extractors (:func:`evsynth.extractors.extract_document`),
 groups reports into studies (:mod:`evsynth.studies`), gives every row a stable ``row_id``,
 records disagreements between reports of one study, and applies a reviewer's curation file
 (:mod:`evsynth.curation`). :func:`verify` re-reads the reports and checks that every number of
@@ -596,7 +596,7 @@ def extract_documents(
     curation : a curation file to apply, or None.
     progress : print one line per document to stderr.
     """
-    from evsynth.extract import extract_document
+    from evsynth.extractors import extract_document
     from evsynth.studies import build_studies
 
     fail = _failures_frame(failures)

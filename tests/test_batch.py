@@ -79,7 +79,7 @@ def test_extract_many_equals_the_serial_path(tmp_path):
 
     import evsynth
     from evsynth.batch import extract_many
-    from evsynth.extract import extract_document
+    from evsynth.extractors import extract_document
 
     papers = evsynth.bundled_papers()
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<")  # one failure among them

@@ -21,7 +21,7 @@ from tests.test_evidence import OTHER, SUMMARY, _fake_extractor
 
 @pytest.fixture
 def setup(monkeypatch, tmp_path):
-    monkeypatch.setattr(sys.modules["evsynth.extract"], "extract_document", _fake_extractor)
+    monkeypatch.setattr(sys.modules["evsynth.extractors"], "extract_document", _fake_extractor)
     d = tmp_path / "papers"
     d.mkdir()
     (d / "s.md").write_text(SUMMARY, encoding="utf-8")

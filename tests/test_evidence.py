@@ -223,7 +223,7 @@ def _fake_extractor(doc):
 
 @pytest.fixture
 def fake_extractor(monkeypatch):
-    monkeypatch.setattr(sys.modules["evsynth.extract"], "extract_document", _fake_extractor)
+    monkeypatch.setattr(sys.modules["evsynth.extractors"], "extract_document", _fake_extractor)
 
 
 @pytest.fixture
@@ -333,7 +333,7 @@ def test_extractor_crash_is_a_recorded_failure(monkeypatch, papers):
             raise ZeroDivisionError("division by zero")
         return _fake_extractor(doc)
 
-    monkeypatch.setattr(sys.modules["evsynth.extract"], "extract_document", crash)
+    monkeypatch.setattr(sys.modules["evsynth.extractors"], "extract_document", crash)
     table = extract(papers, progress=False)
     assert list(table.evidence["report"]) == ["s.md"]
     f = table.failures.iloc[0]

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from evsynth import bundled_papers
-from evsynth.extract import extract_document
+from evsynth.extractors import extract_document
 from evsynth.normalize import normalize
 from evsynth.reader import read
 

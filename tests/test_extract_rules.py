@@ -16,9 +16,9 @@ import pytest
 
 from evsynth.document import Document, Table, TableCell
 from evsynth.errors import ExtractionError
-from evsynth.extract import extract_document
-from evsynth.extract.labels import find_interventions, find_outcomes
-from evsynth.extract.patterns import find_p_values, find_ratio_estimates
+from evsynth.extractors import extract_document
+from evsynth.extractors.labels import find_interventions, find_outcomes
+from evsynth.extractors.patterns import find_p_values, find_ratio_estimates
 from evsynth.reader import read_string
 from tests.test_extract_gold import check_quotes
 

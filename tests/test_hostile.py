@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import evsynth
-from evsynth.extract import extract_document
+from evsynth.extractors import extract_document
 
 FIXTURE_PDF = Path(__file__).parent / "fixtures" / "pdfs" / "PMC5911624.pdf"
 

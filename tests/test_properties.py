@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import evsynth
 from evsynth.errors import EffectSizeError, EvsynthError, PoolingError
 from evsynth.evidence import row_problems
-from evsynth.extract import extract_document
+from evsynth.extractors import extract_document
 from evsynth.normalize import normalize
 
 FRAGMENTS = [

@@ -11,15 +11,15 @@ import pandas as pd
 
 from evsynth.document import Document
 from evsynth.errors import ExtractionError
-from evsynth.extract.context import Context
-from evsynth.extract.counts import arm_size_mentions, count_rows
-from evsynth.extract.estimates import estimate_rows
-from evsynth.extract.pvalues import p_only_rows
-from evsynth.extract.rates import rate_rows, single_arm_intervention
-from evsynth.extract.rows import RowMaker
-from evsynth.extract.segments import parsed_table_spans, sentences_of
-from evsynth.extract.tables import table_rows
-from evsynth.extract.text_tables import text_table_rows
+from evsynth.extractors.context import Context
+from evsynth.extractors.counts import arm_size_mentions, count_rows
+from evsynth.extractors.estimates import estimate_rows
+from evsynth.extractors.pvalues import p_only_rows
+from evsynth.extractors.rates import rate_rows, single_arm_intervention
+from evsynth.extractors.rows import RowMaker
+from evsynth.extractors.segments import parsed_table_spans, sentences_of
+from evsynth.extractors.tables import table_rows
+from evsynth.extractors.text_tables import text_table_rows
 from evsynth.schema import EVIDENCE_COLUMNS
 
 __all__ = ["extract_document"]

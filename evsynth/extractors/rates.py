@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
-from evsynth.extract.context import Context
-from evsynth.extract.counts import pct_matches
-from evsynth.extract.labels import find_interventions, find_outcomes
-from evsynth.extract.rows import RowMaker
-from evsynth.extract.segments import Sentence
+from evsynth.extractors.context import Context
+from evsynth.extractors.counts import pct_matches
+from evsynth.extractors.labels import find_interventions, find_outcomes
+from evsynth.extractors.rows import RowMaker
+from evsynth.extractors.segments import Sentence
 
 __all__ = ["rate_rows", "single_arm_intervention"]
 

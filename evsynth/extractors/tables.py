@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 
 from evsynth.document import Table, TableCell
-from evsynth.extract.labels import (
+from evsynth.extractors.labels import (
     analysis_of,
     comparator_for,
     dose_detail,
@@ -16,7 +16,7 @@ from evsynth.extract.labels import (
     find_outcomes,
     is_negated_arm,
 )
-from evsynth.extract.patterns import (
+from evsynth.extractors.patterns import (
     CI_LABEL,
     NUMBER,
     RATIO_LABEL_RE,
@@ -24,7 +24,7 @@ from evsynth.extract.patterns import (
     parse_estimate_cell,
     parse_interval,
 )
-from evsynth.extract.rows import RowMaker
+from evsynth.extractors.rows import RowMaker
 
 __all__ = ["table_rows"]
 
@@ -358,7 +358,7 @@ def _count_rows(maker: RowMaker, table: Table) -> None:
 
 def table_rows(maker: RowMaker) -> None:
     """Add rows for every ratio and 2x2 responder table of the document."""
-    from evsynth.extract.text_tables import table_is_garbled
+    from evsynth.extractors.text_tables import table_is_garbled
 
     for t in maker.doc.tables:
         if not t.cells or table_is_garbled(t):

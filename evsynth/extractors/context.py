@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from evsynth.extract.labels import (
+from evsynth.extractors.labels import (
     analysis_of,
     comparator_for,
     dose_detail,
     find_interventions,
     find_outcomes,
 )
-from evsynth.extract.segments import Sentence
+from evsynth.extractors.segments import Sentence
 
 __all__ = ["Context", "clean_phrase", "comparison_phrase", "intervention_phrase"]
 

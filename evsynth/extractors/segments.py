@@ -48,7 +48,7 @@ def parsed_table_spans(doc: Document) -> list[tuple[int, int]]:
 
 
 def table_is_garbled(table) -> bool:  # late import: text_tables imports this module's users
-    from evsynth.extract.text_tables import table_is_garbled as f
+    from evsynth.extractors.text_tables import table_is_garbled as f
 
     return f(table)
 
