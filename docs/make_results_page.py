@@ -36,8 +36,14 @@ def results_page(out: Path) -> str:
         "|---|---|---|---|---|---|",
     ]
     for _, s in studies.iterrows():
-        flags = "; ".join(x for x in (str(s.get("duplicate_of") or ""), str(s.get("overlap_flag") or "")) if x and x != "nan")
-        lines.append(f"| {s['study_id']} | {s['reports']} | {s['design']} | {s['n_total']} | {s['centre']} | {flags} |")
+        flags = "; ".join(
+            x
+            for x in (str(s.get("duplicate_of") or ""), str(s.get("overlap_flag") or ""))
+            if x and x != "nan"
+        )
+        lines.append(
+            f"| {s['study_id']} | {s['reports']} | {s['design']} | {s['n_total']} | {s['centre']} | {flags} |"
+        )
     lines += ["", "## Answers, in plain words", ""]
     for _, r in pooled[pooled["role"] != "sensitivity"].iterrows():
         lines.append(f"- {plain_language(r)}")
@@ -49,17 +55,32 @@ def results_page(out: Path) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for _, r in pooled.iterrows():
-        est = "" if pd.isna(r["estimate"]) else f"{r['measure']} {r['estimate']:.2f} [{r['ci_lower']:.2f}, {r['ci_upper']:.2f}]"
+        est = (
+            ""
+            if pd.isna(r["estimate"])
+            else f"{r['measure']} {r['estimate']:.2f} [{r['ci_lower']:.2f}, {r['ci_upper']:.2f}]"
+        )
         pi = "" if pd.isna(r["pi_lower"]) else f"[{r['pi_lower']:.2f}, {r['pi_upper']:.2f}]"
-        lines.append(f"| {r['question']} | {r['analysis']} | {r['status']} | {int(r['k'])} | {est} | {pi} | {r['studies'] if not pd.isna(r['studies']) else ''} |")
+        lines.append(
+            f"| {r['question']} | {r['analysis']} | {r['status']} | {int(r['k'])} | {est} | {pi} | {r['studies'] if not pd.isna(r['studies']) else ''} |"
+        )
     lines += ["", "## Forest plots", ""]
     for png in sorted((out / "figures").glob("forest_*.png")) + [out / "figures" / "summary.png"]:
         lines += [f"![{png.stem}](img/results/{png.name})", ""]
-    lines += ["## Consistency findings", "", f"{len(findings)} findings; by check and severity:", ""]
+    lines += [
+        "## Consistency findings",
+        "",
+        f"{len(findings)} findings; by check and severity:",
+        "",
+    ]
     counts = findings.groupby(["check", "severity"]).size().reset_index(name="n")
     lines += ["| check | severity | n |", "|---|---|---|"]
     lines += [f"| {r['check']} | {r['severity']} | {r['n']} |" for _, r in counts.iterrows()]
-    lines += ["", "See [Consistency checks](checks.md) for each finding verified against the papers.", ""]
+    lines += [
+        "",
+        "See [Consistency checks](checks.md) for each finding verified against the papers.",
+        "",
+    ]
     return "\n".join(lines)
 
 

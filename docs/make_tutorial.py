@@ -1,6 +1,6 @@
 """Write docs/tutorial.md from notebooks/walkthrough.ipynb, so that the two never drift apart.
 
-    python docs/make_tutorial.py
+python docs/make_tutorial.py
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ def tutorial_markdown(notebook: Path = ROOT / "notebooks" / "walkthrough.ipynb")
             parts += [source, ""]
         elif cell["cell_type"] == "code":
             parts += ["```python", source, "```", ""]
-    parts += ["The notebook runs top to bottom in CI (`pytest --nbmake`), so every step above works.", ""]
+    parts += [
+        "The notebook runs top to bottom in CI (`pytest --nbmake`), so every step above works.",
+        "",
+    ]
     return "\n".join(parts)
 
 

@@ -7,7 +7,9 @@ import html
 import pandas as pd
 
 
-def frame_html(frame: pd.DataFrame, title: str | None = None, notes: list[str] | tuple[str, ...] = ()) -> str:
+def frame_html(
+    frame: pd.DataFrame, title: str | None = None, notes: list[str] | tuple[str, ...] = ()
+) -> str:
     """Return an HTML block: an optional title, the frame as a table, and notes below it."""
     parts = []
     if title:

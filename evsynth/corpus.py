@@ -22,4 +22,6 @@ def bundled_papers() -> list[Path]:
 
 def bundled_attribution() -> str:
     """Return the attribution README shipped with the bundled papers."""
-    return (resources.files("evsynth") / "data" / "papers" / "README.md").read_text(encoding="utf-8")
+    return (resources.files("evsynth") / "data" / "papers" / "README.md").read_text(
+        encoding="utf-8"
+    )

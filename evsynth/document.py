@@ -111,7 +111,15 @@ class Table(FrameDisplay):
                 for c in self.cells
             ],
             columns=[
-                "row", "col", "row_group", "row_label", "col_group", "col_label", "text", "start", "end",
+                "row",
+                "col",
+                "row_group",
+                "row_label",
+                "col_group",
+                "col_label",
+                "text",
+                "start",
+                "end",
             ],
         )
 
@@ -173,7 +181,9 @@ class Document(FrameDisplay):
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of the normalized text to a span of ``original``."""
         if not 0 <= start <= end <= len(self.text):
-            raise ValueError(f"span {start}:{end} is outside the normalized text (0:{len(self.text)})")
+            raise ValueError(
+                f"span {start}:{end} is outside the normalized text (0:{len(self.text)})"
+            )
         ostart = int(self.offsets[start])
         oend = int(self.offsets[end - 1]) + 1 if end > start else ostart
         return ostart, oend

@@ -40,11 +40,21 @@ def plain_language(row: pd.Series) -> str:
     if est is None or pd.isna(est):
         return f"{q}: {row.get('reason') or 'no estimate'}"
     kind = "credible" if row.get("role") == "bayesian" else "confidence"
-    text = f"{q} ({row['analysis']}): {measure} {est:.2f} (95% {kind} interval {lo:.2f} to {hi:.2f})"
+    text = (
+        f"{q} ({row['analysis']}): {measure} {est:.2f} (95% {kind} interval {lo:.2f} to {hi:.2f})"
+    )
     if status == "single study":
-        return text + f", from a single study ({row['studies']}); this is that study's own estimate, not a pooled one."
+        return (
+            text
+            + f", from a single study ({row['studies']}); this is that study's own estimate, not a pooled one."
+        )
     if measure in ("HR", "OR", "RR"):
-        events = {"OS": "death", "PFS": "progression or death", "LFS": "relapse or death", "EFS": "an event"}
+        events = {
+            "OS": "death",
+            "PFS": "progression or death",
+            "LFS": "relapse or death",
+            "EFS": "an event",
+        }
         if measure == "HR":
             thing = f"hazard of {events.get(row['outcome'], row['outcome'])}"
         else:
@@ -101,13 +111,43 @@ class ReportInputs:
 
 
 _EVIDENCE_SHOWN = [
-    "row_id", "study_id", "report", "intervention", "intervention_detail", "comparator", "outcome",
-    "outcome_as_reported", "measure", "analysis", "estimate", "ci_lower", "ci_upper", "p_value",
-    "events_int", "total_int", "events_ctl", "total_ctl", "source_quote",
+    "row_id",
+    "study_id",
+    "report",
+    "intervention",
+    "intervention_detail",
+    "comparator",
+    "outcome",
+    "outcome_as_reported",
+    "measure",
+    "analysis",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+    "events_int",
+    "total_int",
+    "events_ctl",
+    "total_ctl",
+    "source_quote",
 ]
 _POOLED_SHOWN = [
-    "question", "analysis", "status", "measure", "k", "estimate", "ci_lower", "ci_upper",
-    "pi_lower", "pi_upper", "pvalue", "prob_below_1", "tau2", "i2", "studies", "reason",
+    "question",
+    "analysis",
+    "status",
+    "measure",
+    "k",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "pi_lower",
+    "pi_upper",
+    "pvalue",
+    "prob_below_1",
+    "tau2",
+    "i2",
+    "studies",
+    "reason",
 ]
 _FINDINGS_SHOWN = ["report", "check", "severity", "message", "source_quote"]
 
@@ -134,7 +174,11 @@ def _md_table(frame: pd.DataFrame) -> str:
     cols = list(frame.columns)
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, r in frame.iterrows():
-        out.append("| " + " | ".join(_fmt(r[c]).replace("|", "\\|").replace("\n", " ") for c in cols) + " |")
+        out.append(
+            "| "
+            + " | ".join(_fmt(r[c]).replace("|", "\\|").replace("\n", " ") for c in cols)
+            + " |"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -144,7 +188,9 @@ def _html_table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = []
     for _, r in frame.iterrows():
-        body.append("<tr>" + "".join(f"<td>{html.escape(_fmt(r[c]))}</td>" for c in frame.columns) + "</tr>")
+        body.append(
+            "<tr>" + "".join(f"<td>{html.escape(_fmt(r[c]))}</td>" for c in frame.columns) + "</tr>"
+        )
     return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
@@ -167,9 +213,15 @@ def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
     findings = inp.findings
     if len(findings) and "severity" in findings:
         order = {"error": 0, "warning": 1, "info": 2}
-        findings = findings.sort_values(["report", "severity"], key=lambda c: c.map(order) if c.name == "severity" else c)
+        findings = findings.sort_values(
+            ["report", "severity"], key=lambda c: c.map(order) if c.name == "severity" else c
+        )
     studies = _cols(inp.studies, _STUDY_SHOWN)
-    titles = [f"{r['study_id']}: {r['title']}" for _, r in inp.studies.iterrows() if str(r.get("title") or "")]
+    titles = [
+        f"{r['study_id']}: {r['title']}"
+        for _, r in inp.studies.iterrows()
+        if str(r.get("title") or "")
+    ]
     out: dict[str, list[tuple[str, object]]] = {
         "Question": [
             ("p", inp.question),
@@ -177,25 +229,41 @@ def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
             ("ul", [plain_language(r) for _, r in primary.iterrows()]),
         ],
         "Pooled results": [
-            ("p", "Ratios on their natural scale; CI = 95% interval; PI = 95% prediction interval for a new study. "
-                  "Each question has a primary frequentist analysis and, where two studies can be pooled, a Bayesian one; "
-                  "the sensitivity analyses below show how much each analysis choice moves the answer."),
+            (
+                "p",
+                "Ratios on their natural scale; CI = 95% interval; PI = 95% prediction interval for a new study. "
+                "Each question has a primary frequentist analysis and, where two studies can be pooled, a Bayesian one; "
+                "the sensitivity analyses below show how much each analysis choice moves the answer.",
+            ),
             ("ul", [plain_language(r) for _, r in main.iterrows()]),
             ("table", _cols(pooled, _POOLED_SHOWN)),
         ],
         "Figures": [("figures", inp.figures)],
         "Studies": [("table", studies), ("ul", titles)]
-        + ([("p", "Files that could not be read:"), ("table", inp.failures)] if inp.failures is not None and len(inp.failures) else []),
+        + (
+            [("p", "Files that could not be read:"), ("table", inp.failures)]
+            if inp.failures is not None and len(inp.failures)
+            else []
+        ),
         "Consistency findings": [
-            ("p", f"{len(findings)} finding(s): numbers in the papers that cannot all be true, or that a reviewer must resolve before pooling "
-                  "(duplicate reports, overlapping cohorts). Each quotes its source."),
+            (
+                "p",
+                f"{len(findings)} finding(s): numbers in the papers that cannot all be true, or that a reviewer must resolve before pooling "
+                "(duplicate reports, overlapping cohorts). Each quotes its source.",
+            ),
             ("table", _cols(findings, _FINDINGS_SHOWN)),
         ],
         "Evidence table": [
-            ("p", f"{len(ev)} extracted result(s). Every row points to the characters of its source "
-                  "(source_quote here; offsets in evidence.csv). Rows bearing on the questions:"),
+            (
+                "p",
+                f"{len(ev)} extracted result(s). Every row points to the characters of its source "
+                "(source_quote here; offsets in evidence.csv). Rows bearing on the questions:",
+            ),
             ("table", _cols(bearing, _EVIDENCE_SHOWN)),
-            ("p", "Other results the papers report (covariates, other treatments and outcomes), kept so that nothing is hidden:"),
+            (
+                "p",
+                "Other results the papers report (covariates, other treatments and outcomes), kept so that nothing is hidden:",
+            ),
             ("table", _cols(other, _EVIDENCE_SHOWN)),
         ],
         "Analysis choices": [("ul", list(inp.choices))],
@@ -219,7 +287,10 @@ def report_markdown(inp: ReportInputs, figure_links: dict[str, str] | None = Non
             elif kind == "table":
                 parts.append(_md_table(payload))
             elif kind == "figures":
-                figs = [f"![{cap}]({figure_links.get(cap, str(p))})\n\n*{cap}*\n" for cap, p in payload.items()]
+                figs = [
+                    f"![{cap}]({figure_links.get(cap, str(p))})\n\n*{cap}*\n"
+                    for cap, p in payload.items()
+                ]
                 parts.append("\n".join(figs) or "_(none)_\n")
             elif kind == "pre":
                 parts.append(f"```\n{payload}\n```\n")
@@ -249,7 +320,9 @@ def report_html(inp: ReportInputs) -> str:
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(inp.title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(inp.title)}</h1>",
-        "<nav>" + " · ".join(f"<a href='#{s.lower().replace(' ', '-')}'>{s}</a>" for s in REPORT_SECTIONS) + "</nav>",
+        "<nav>"
+        + " · ".join(f"<a href='#{s.lower().replace(' ', '-')}'>{s}</a>" for s in REPORT_SECTIONS)
+        + "</nav>",
     ]
     for name, blocks in _sections(inp).items():
         h.append(f"<h2 id='{name.lower().replace(' ', '-')}'>{name}</h2>")
@@ -257,7 +330,11 @@ def report_html(inp: ReportInputs) -> str:
             if kind == "p":
                 h.append(f"<p>{html.escape(str(payload))}</p>")
             elif kind == "ul":
-                h.append("<ul class='reading'>" + "".join(f"<li>{html.escape(str(i))}</li>" for i in payload) + "</ul>")
+                h.append(
+                    "<ul class='reading'>"
+                    + "".join(f"<li>{html.escape(str(i))}</li>" for i in payload)
+                    + "</ul>"
+                )
             elif kind == "table":
                 h.append(_html_table(payload))
             elif kind == "figures":

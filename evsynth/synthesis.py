@@ -102,17 +102,27 @@ class SynthesisOptions:
 
     def describe(self) -> list[str]:
         """Plain-language list of the choices, for the report."""
-        proxy = "; ".join(f"{', '.join(v)} accepted for {k}" for k, v in self.proxies.items()) or "none"
+        proxy = (
+            "; ".join(f"{', '.join(v)} accepted for {k}" for k, v in self.proxies.items()) or "none"
+        )
         return [
             f"Questions: {', '.join(f'{i} on {o}' for i, o in self.questions)}.",
             f"Outcome proxies: {proxy}; each analysis says whether a proxy was used, and a "
             "sensitivity analysis without proxies is run.",
             "One estimate per study: "
-            + ("adjusted (multivariable) estimates are preferred" if self.prefer_adjusted else "unadjusted estimates are preferred")
+            + (
+                "adjusted (multivariable) estimates are preferred"
+                if self.prefer_adjusted
+                else "unadjusted estimates are preferred"
+            )
             + "; full-text reports over summary pages; tables over prose.",
             f"2x2 counts are pooled as log {self.counts_measure}.",
             f"Primary analysis: {self.method} estimate of tau², "
-            + ("Hartung-Knapp-Sidik-Jonkman test with the ad hoc variance correction (never narrower than the z-based interval)" if self.test == "adhoc" else f"test = {self.test}")
+            + (
+                "Hartung-Knapp-Sidik-Jonkman test with the ad hoc variance correction (never narrower than the z-based interval)"
+                if self.test == "adhoc"
+                else f"test = {self.test}"
+            )
             + ".",
             f"Bayesian analysis: normal-normal model, half-normal prior on tau with scale {self.tau_scale} (Röver et al. 2021), flat prior on the pooled effect.",
         ]
@@ -135,7 +145,9 @@ class Question:
         return f"{self.intervention}_{self.outcome}".lower().replace(" ", "-")
 
 
-def questions_from(evidence: pd.DataFrame, options: SynthesisOptions | None = None) -> list[Question]:
+def questions_from(
+    evidence: pd.DataFrame, options: SynthesisOptions | None = None
+) -> list[Question]:
     """Return the questions to answer and the evidence rows for each (proxies included).
 
     A row belongs to a question when its intervention matches and its outcome is the question's
@@ -144,13 +156,17 @@ def questions_from(evidence: pd.DataFrame, options: SynthesisOptions | None = No
     options = options or SynthesisOptions()
     pairs = list(options.questions)
     if options.all_questions:
-        for (i, o), _ in evidence[evidence["intervention"] != ""].groupby(["intervention", "outcome"]):
+        for (i, o), _ in evidence[evidence["intervention"] != ""].groupby(
+            ["intervention", "outcome"]
+        ):
             if (i, o) not in pairs and o not in {p for v in options.proxies.values() for p in v}:
                 pairs.append((i, o))
     out = []
     for intervention, outcome in pairs:
         outcomes = (outcome, *options.proxies.get(outcome, ()))
-        rows = evidence[(evidence["intervention"] == intervention) & (evidence["outcome"].isin(outcomes))]
+        rows = evidence[
+            (evidence["intervention"] == intervention) & (evidence["outcome"].isin(outcomes))
+        ]
         out.append(Question(intervention, outcome, rows.copy()))
     return out
 
@@ -167,7 +183,11 @@ def is_control_comparator(comparator: str) -> bool:
     "<5 days" or "≤2 days (reference)" are contrasts *within* the treated group (timing,
     duration) and do not answer "does the intervention change the outcome?".
     """
-    comparator = "" if comparator is None or (isinstance(comparator, float) and np.isnan(comparator)) else str(comparator)
+    comparator = (
+        ""
+        if comparator is None or (isinstance(comparator, float) and np.isnan(comparator))
+        else str(comparator)
+    )
     return comparator.strip() == "" or bool(_CONTROL.match(comparator))
 
 
@@ -188,7 +208,15 @@ def _within_contrasts(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _number_key(row: pd.Series) -> tuple:
-    keys = ["estimate", "ci_lower", "ci_upper", "events_int", "total_int", "events_ctl", "total_ctl"]
+    keys = [
+        "estimate",
+        "ci_lower",
+        "ci_upper",
+        "events_int",
+        "total_int",
+        "events_ctl",
+        "total_ctl",
+    ]
     return tuple(None if pd.isna(row.get(k)) else round(float(row[k]), 6) for k in keys)
 
 
@@ -234,7 +262,9 @@ def select_one_per_study(
         rows = rows[rows["analysis"] == analysis]
     chosen = []
     for study, group in rows.groupby("study_id", sort=True):
-        ranked = sorted(group.index, key=lambda i: _rank(group.loc[i], prefer_adjusted, set(summary_reports)))
+        ranked = sorted(
+            group.index, key=lambda i: _rank(group.loc[i], prefer_adjusted, set(summary_reports))
+        )
         best = group.loc[ranked[0]]
         chosen.append(ranked[0])
         has_detail = bool(best.get("intervention_detail") or "")
@@ -254,7 +284,9 @@ def select_one_per_study(
                 f"used {best['report']} ({_describe_numbers(best)}), not {others}."
             )
         if best.get("intervention_detail"):
-            notes.append(f"{study}: the contrast is '{best['intervention_detail']}' vs '{best.get('comparator', '')}'.")
+            notes.append(
+                f"{study}: the contrast is '{best['intervention_detail']}' vs '{best.get('comparator', '')}'."
+            )
     return StudySelection(rows.loc[chosen], tuple(notes))
 
 
@@ -321,14 +353,28 @@ def unpooled_evidence(question: Question, primary: pd.Series) -> pd.DataFrame:
         elif len(same_study):
             c = same_study.iloc[0]
             if (r.get("analysis") or "") != (c.get("analysis") or "") and (r.get("analysis") or ""):
-                reason = f"{r['analysis']} estimate; the {c.get('analysis') or 'selected'} one is pooled"
-            elif bool(r.get("intervention_detail") or "") != bool(c.get("intervention_detail") or ""):
+                reason = (
+                    f"{r['analysis']} estimate; the {c.get('analysis') or 'selected'} one is pooled"
+                )
+            elif bool(r.get("intervention_detail") or "") != bool(
+                c.get("intervention_detail") or ""
+            ):
                 reason = "a dose-subgroup contrast; the whole-group contrast is pooled"
             else:
-                reason = "differs from the estimate pooled for this study (see consistency findings)"
+                reason = (
+                    "differs from the estimate pooled for this study (see consistency findings)"
+                )
         else:
             reason = "not selected"
-        out.append({"label": r["study_id"], "reported": describe_row(r), "reason": reason, "row_id": r["row_id"], "report": r["report"]})
+        out.append(
+            {
+                "label": r["study_id"],
+                "reported": describe_row(r),
+                "reason": reason,
+                "row_id": r["row_id"],
+                "report": r["report"],
+            }
+        )
     frame = pd.DataFrame(out, columns=["label", "reported", "reason", "row_id", "report"])
     return frame.drop_duplicates(subset=["label", "reported", "reason"]).reset_index(drop=True)
 
@@ -397,7 +443,16 @@ class Synthesis(FrameDisplay):
         return self.options.describe()
 
     def __repr__(self) -> str:
-        shown = ["question", "analysis", "status", "measure", "k", "estimate", "ci_lower", "ci_upper"]
+        shown = [
+            "question",
+            "analysis",
+            "status",
+            "measure",
+            "k",
+            "estimate",
+            "ci_lower",
+            "ci_upper",
+        ]
         n_q = self.pooled["question"].nunique() if len(self.pooled) else 0
         with pd.option_context("display.width", 120, "display.max_columns", 10):
             table = self.pooled[shown].to_string(index=False, float_format=lambda v: f"{v:.3g}")
@@ -453,9 +508,17 @@ def synthesize(
                 ("multivariable HRs only", "sensitivity", dict(analysis="multivariable")),
             ]
         if proxies:
-            analyses.append((f"without proxy ({', '.join(sorted(proxies))})", "sensitivity", dict(no_proxy=True)))
+            analyses.append(
+                (
+                    f"without proxy ({', '.join(sorted(proxies))})",
+                    "sensitivity",
+                    dict(no_proxy=True),
+                )
+            )
         if summary:
-            analyses.append(("duplicate report counted twice", "sensitivity", dict(double_count=True)))
+            analyses.append(
+                ("duplicate report counted twice", "sensitivity", dict(double_count=True))
+            )
 
         primary_rows = None
         for name, role, spec in analyses:
@@ -465,7 +528,13 @@ def synthesize(
             if spec.get("double_count"):
                 if not cand["report"].isin(summary).any():
                     continue
-                cand = cand.assign(study_id=np.where(cand["report"].isin(summary), cand["study_id"] + " (summary page)", cand["study_id"]))
+                cand = cand.assign(
+                    study_id=np.where(
+                        cand["report"].isin(summary),
+                        cand["study_id"] + " (summary page)",
+                        cand["study_id"],
+                    )
+                )
             sel = select_one_per_study(
                 cand,
                 prefer_adjusted=spec.get("prefer_adjusted", options.prefer_adjusted),
@@ -476,15 +545,23 @@ def synthesize(
             row = dict(base, analysis=name, role=role, measure=measure, k=len(chosen))
             row["studies"] = "; ".join(chosen["study_id"]) if len(chosen) else ""
             row["row_ids"] = "; ".join(chosen["row_id"].astype(str)) if len(chosen) else ""
-            row["proxy_accepted"] = bool(chosen["outcome"].isin(proxies).any()) if len(chosen) else False
+            row["proxy_accepted"] = (
+                bool(chosen["outcome"].isin(proxies).any()) if len(chosen) else False
+            )
             if role == "primary":
                 primary_rows = row["row_ids"]
-            elif role == "sensitivity" and row["row_ids"] == primary_rows and (len(chosen) < 2 or "test" not in spec):
+            elif (
+                role == "sensitivity"
+                and row["row_ids"] == primary_rows
+                and (len(chosen) < 2 or "test" not in spec)
+            ):
                 continue  # the same rows as the primary analysis: it would repeat it
             notes = list(sel.notes)
             if row["proxy_accepted"]:
                 used = sorted(set(chosen.loc[chosen["outcome"].isin(proxies), "study_id"]))
-                notes.append(f"{', '.join(used)}: {'/'.join(sorted(proxies))} used as a proxy for {q.outcome}.")
+                notes.append(
+                    f"{', '.join(used)}: {'/'.join(sorted(proxies))} used as a proxy for {q.outcome}."
+                )
             within = _within_contrasts(q.rows)
             if len(within) and role == "primary":
                 notes.append(
@@ -511,14 +588,21 @@ def synthesize(
                 if len(chosen) == 1:
                     es = effect_sizes(chosen, counts_measure=options.counts_measure)
                     res = meta_analysis(
-                        es["yi"].to_numpy(), es["vi"].to_numpy(), labels=study_labels(chosen, q.outcome),
-                        method=options.method, test=spec.get("test", options.test), measure=measure,
+                        es["yi"].to_numpy(),
+                        es["vi"].to_numpy(),
+                        labels=study_labels(chosen, q.outcome),
+                        method=options.method,
+                        test=spec.get("test", options.test),
+                        measure=measure,
                     )
                     tf = np.exp if measure != "RD" else (lambda v: v)
                     row.update(
-                        method=res.method, test=res.test, pvalue=res.pvalue,
+                        method=res.method,
+                        test=res.test,
+                        pvalue=res.pvalue,
                         estimate=float(tf(res.estimate)),
-                        ci_lower=float(tf(res.ci[0])), ci_upper=float(tf(res.ci[1])),
+                        ci_lower=float(tf(res.ci[0])),
+                        ci_upper=float(tf(res.ci[1])),
                     )
                     notes.extend(res.notes)
                     results[(q.slug, name)] = res
@@ -528,14 +612,28 @@ def synthesize(
             es = effect_sizes(chosen, counts_measure=options.counts_measure)
             labels = study_labels(chosen, q.outcome)
             if role == "bayesian":
-                res = bayesian_meta_analysis(es["yi"].to_numpy(), es["vi"].to_numpy(), labels=labels, measure=measure, tau_scale=options.tau_scale)
-                row.update(method=f"Bayesian, half-normal(tau; {options.tau_scale})", test="posterior")
+                res = bayesian_meta_analysis(
+                    es["yi"].to_numpy(),
+                    es["vi"].to_numpy(),
+                    labels=labels,
+                    measure=measure,
+                    tau_scale=options.tau_scale,
+                )
+                row.update(
+                    method=f"Bayesian, half-normal(tau; {options.tau_scale})", test="posterior"
+                )
             else:
                 res = meta_analysis(
-                    es["yi"].to_numpy(), es["vi"].to_numpy(), labels=labels,
-                    method=options.method, test=spec.get("test", options.test), measure=measure,
+                    es["yi"].to_numpy(),
+                    es["vi"].to_numpy(),
+                    labels=labels,
+                    method=options.method,
+                    test=spec.get("test", options.test),
+                    measure=measure,
                 )
-                row.update(method=res.method, test=res.test, pvalue=res.pvalue, tau2=res.tau2, i2=res.i2)
+                row.update(
+                    method=res.method, test=res.test, pvalue=res.pvalue, tau2=res.tau2, i2=res.i2
+                )
                 notes.extend(res.notes)
             ratio = measure != "RD"
             tf = np.exp if ratio else (lambda v: v)

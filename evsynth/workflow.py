@@ -51,7 +51,10 @@ def default_curation(paths: list[Path]) -> Path | None:
     """
     from evsynth.curation import curation_belongs_to
 
-    candidates = [Path.cwd() / "extracted" / "curation.yaml", Path(__file__).parent / "data" / "curation.yaml"]
+    candidates = [
+        Path.cwd() / "extracted" / "curation.yaml",
+        Path(__file__).parent / "data" / "curation.yaml",
+    ]
     for c in candidates:
         if c.is_file() and curation_belongs_to(c, paths):
             return c
@@ -115,7 +118,9 @@ def run(
 
     _progress(f"reading {len(files)} file(s)", progress)
     docs, failures = read_many(files)
-    _progress("extracting results" + (f" (curation: {cur})" if cur else " (no curation file)"), progress)
+    _progress(
+        "extracting results" + (f" (curation: {cur})" if cur else " (no curation file)"), progress
+    )
     table = extract_documents(docs, failures=failures, curation=cur)
     evidence, studies = table.evidence, table.studies
     _progress("checking consistency", progress)
@@ -142,7 +147,9 @@ def run(
     inputs = pd.DataFrame({"file": [p.name for p in files], "sha256": [_sha256(p) for p in files]})
     reproduce = [
         "pip install evsynth   # or: pip install . in a checkout",
-        "evsynth run " + (" ".join(str(p) for p in paths) if paths != bundled_papers() else "") + f" --out {out.name}",
+        "evsynth run "
+        + (" ".join(str(p) for p in paths) if paths != bundled_papers() else "")
+        + f" --out {out.name}",
     ]
     if cur:
         reproduce.append(f"# curation applied: {cur.name} (sha256 {_sha256(cur)[:16]}…)")
@@ -153,7 +160,8 @@ def run(
         evidence=evidence,
         pooled=pooled,
         findings=findings,
-        choices=options.describe() + ([f"Curation file applied: {cur.name}."] if cur else ["No curation file applied."]),
+        choices=options.describe()
+        + ([f"Curation file applied: {cur.name}."] if cur else ["No curation file applied."]),
         figures={cap: png for cap, (png, _pdf) in figures.items()},
         failures=table.failures,
         reproduce=reproduce,
@@ -170,7 +178,9 @@ def _expand(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in (".txt", ".md", ".pdf")))
+            files.extend(
+                sorted(q for q in p.rglob("*") if q.suffix.lower() in (".txt", ".md", ".pdf"))
+            )
         else:
             files.append(p)
     return files
@@ -201,7 +211,9 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
             counts=counts,
             unpoolable=unpoolable if len(unpoolable) else None,
             title=f"{q.intervention.capitalize()} and {q.outcome}",
-            favours=(f"Favours {q.intervention}", "Favours no " + q.intervention) if q.outcome != "CR" else ("Favours no " + q.intervention, f"Favours {q.intervention}"),
+            favours=(f"Favours {q.intervention}", "Favours no " + q.intervention)
+            if q.outcome != "CR"
+            else ("Favours no " + q.intervention, f"Favours {q.intervention}"),
         )
         png = save_figure(fig, folder / f"forest_{q.slug}.png")
         pdf = save_figure(fig, folder / f"forest_{q.slug}.pdf")
@@ -222,7 +234,10 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
         png = save_figure(fig, folder / "summary.png")
         pdf = save_figure(fig, folder / "summary.pdf")
         plt.close(fig)
-        out["Summary of all questions (ratio scale; single-study rows are not pooled)"] = (Path(png), Path(pdf))
+        out["Summary of all questions (ratio scale; single-study rows are not pooled)"] = (
+            Path(png),
+            Path(pdf),
+        )
     return out
 
 
@@ -239,7 +254,9 @@ def _summary_table(pooled: pd.DataFrame) -> pd.DataFrame:
             labels.append(f"REML + Hartung-Knapp (ad hoc), k={k} ({r['measure']})")
     return pd.DataFrame(
         {
-            "question": [f"{r['intervention'].capitalize()} on {r['outcome']}" for _, r in keep.iterrows()],
+            "question": [
+                f"{r['intervention'].capitalize()} on {r['outcome']}" for _, r in keep.iterrows()
+            ],
             "label": labels,
             "estimate": keep["estimate"],
             "ci_lower": keep["ci_lower"],

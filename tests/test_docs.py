@@ -28,7 +28,9 @@ def test_docs_build_strict(tmp_path):
 def test_tutorial_mirrors_the_notebook():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("make_tutorial", ROOT / "docs" / "make_tutorial.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_tutorial", ROOT / "docs" / "make_tutorial.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     committed = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")

@@ -33,10 +33,24 @@ def _pooled(out: Path) -> pd.DataFrame:
 
 
 def test_every_output_is_written(out):
-    for name in ("evidence.csv", "studies.csv", "findings.csv", "pooled.csv", "report.md", "report.html"):
+    for name in (
+        "evidence.csv",
+        "studies.csv",
+        "findings.csv",
+        "pooled.csv",
+        "report.md",
+        "report.html",
+    ):
         assert (out / name).stat().st_size > 0, name
     figures = out / "figures"
-    for q in ("glucocorticoid_cr", "glucocorticoid_os", "glucocorticoid_pfs", "tocilizumab_cr", "tocilizumab_os", "tocilizumab_pfs"):
+    for q in (
+        "glucocorticoid_cr",
+        "glucocorticoid_os",
+        "glucocorticoid_pfs",
+        "tocilizumab_cr",
+        "tocilizumab_os",
+        "tocilizumab_pfs",
+    ):
         assert (figures / f"forest_{q}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert (figures / f"forest_{q}.pdf").read_bytes()[:5] == b"%PDF-"
     assert (figures / "summary.png").exists() and (figures / "summary.pdf").exists()
@@ -50,7 +64,11 @@ def test_every_question_has_a_primary_row(out):
     }
     # questions with one poolable study are shown as that study, never as a pooled claim
     single = primary[primary["status"] == "single study"]
-    assert set(single["question"]) == {"glucocorticoid on CR", "glucocorticoid on OS", "tocilizumab on OS"}
+    assert set(single["question"]) == {
+        "glucocorticoid on CR",
+        "glucocorticoid on OS",
+        "tocilizumab on OS",
+    }
     assert single["reason"].str.contains("only one study").all()
 
 
@@ -65,7 +83,9 @@ def test_pooled_numbers_match_the_engine_on_the_rows_used(out):
         es = evsynth.effect_sizes(rows)
         res = evsynth.meta_analysis(es["yi"], es["vi"], method="REML", test="adhoc")
         np.testing.assert_allclose(row["estimate"], np.exp(res.estimate), rtol=CLOSED_FORM_RTOL)
-        np.testing.assert_allclose([row["ci_lower"], row["ci_upper"]], np.exp(res.ci), rtol=CLOSED_FORM_RTOL)
+        np.testing.assert_allclose(
+            [row["ci_lower"], row["ci_upper"]], np.exp(res.ci), rtol=CLOSED_FORM_RTOL
+        )
         checked += 1
     assert checked >= 2
 
@@ -86,11 +106,19 @@ def test_tocilizumab_pfs_by_hand(out):
 
     half = stats.t.ppf(0.975, 1) * se_mu  # q = Q/(k-1) < 1 is floored at 1 by the ad hoc rule
     pooled = _pooled(out)
-    row = pooled[(pooled["question"] == "tocilizumab on PFS") & (pooled["role"] == "primary")].iloc[0]
+    row = pooled[(pooled["question"] == "tocilizumab on PFS") & (pooled["role"] == "primary")].iloc[
+        0
+    ]
     assert row["k"] == 2 and row["studies"] == "ma2024; zhang2025" and bool(row["proxy_accepted"])
     np.testing.assert_allclose(row["estimate"], np.exp(mu), rtol=METAFOR_ITERATIVE_RTOL)
-    np.testing.assert_allclose([row["ci_lower"], row["ci_upper"]], np.exp([mu - half, mu + half]), rtol=METAFOR_ITERATIVE_RTOL)
-    z = pooled[(pooled["question"] == "tocilizumab on PFS") & (pooled["analysis"].str.contains("z test"))].iloc[0]
+    np.testing.assert_allclose(
+        [row["ci_lower"], row["ci_upper"]],
+        np.exp([mu - half, mu + half]),
+        rtol=METAFOR_ITERATIVE_RTOL,
+    )
+    z = pooled[
+        (pooled["question"] == "tocilizumab on PFS") & (pooled["analysis"].str.contains("z test"))
+    ].iloc[0]
     np.testing.assert_allclose([z["ci_lower"], z["ci_upper"]], [0.6706, 2.1306], atol=5e-4)
 
 
@@ -134,7 +162,9 @@ def test_report_html_has_every_section_and_no_broken_image(out):
         assert name.lower().replace(" ", "-") in parser.ids, name
     assert len(parser.srcs) == 7  # six questions + summary
     for src in parser.srcs:
-        assert src.startswith("data:image/png;base64,"), "images are embedded (the page opens offline)"
+        assert src.startswith("data:image/png;base64,"), (
+            "images are embedded (the page opens offline)"
+        )
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     assert not re.search(r"""(src|href)=['"]https?://""", page), "no external resources"
     md = (out / "report.md").read_text(encoding="utf-8")
@@ -164,7 +194,9 @@ def test_docs_results_page_matches_the_run(out):
     import importlib.util
 
     root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("make_results_page", root / "docs" / "make_results_page.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_results_page", root / "docs" / "make_results_page.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     committed = (root / "docs" / "results.md").read_text(encoding="utf-8")

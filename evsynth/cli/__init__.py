@@ -66,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evsynth {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"evsynth {args.command}: interrupted; no partial output was left behind", file=sys.stderr)
+        print(
+            f"evsynth {args.command}: interrupted; no partial output was left behind",
+            file=sys.stderr,
+        )
         return 130
 
 

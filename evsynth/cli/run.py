@@ -18,7 +18,10 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     p.add_argument("paths", nargs="*", help="paper files (.txt, .md, .pdf) or folders")
     p.add_argument("--out", default="evsynth-out", help="output folder (default: %(default)s)")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--curation", help="curation YAML file to apply (default: the one that belongs to the papers)")
+    group.add_argument(
+        "--curation",
+        help="curation YAML file to apply (default: the one that belongs to the papers)",
+    )
     group.add_argument("--no-curation", action="store_true", help="apply no curation file")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
 
@@ -30,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
     result = run_synthesis(args.paths or None, args.out, curation=curation, progress=not args.quiet)
     pooled = result.synthesis.pooled
     primary = pooled[pooled["role"] == "primary"]
-    print(f"evidence rows: {len(result.evidence)}   studies: {len(result.studies)}   findings: {len(result.findings)}")
+    print(
+        f"evidence rows: {len(result.evidence)}   studies: {len(result.studies)}   findings: {len(result.findings)}"
+    )
     print("primary analyses:")
     for _, r in primary.iterrows():
         if r["status"] == "pooled":

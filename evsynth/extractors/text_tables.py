@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 
 from evsynth.extractors.labels import analysis_of, find_interventions, find_outcomes
-from evsynth.extractors.patterns import CI_LABEL, NUMBER, RANGE_SEP, RATIO_LABEL_RE, measure_of_label
+from evsynth.extractors.patterns import (
+    CI_LABEL,
+    NUMBER,
+    RANGE_SEP,
+    RATIO_LABEL_RE,
+    measure_of_label,
+)
 from evsynth.extractors.rows import RowMaker
 
 __all__ = ["text_table_rows", "table_is_garbled"]
