@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evsynth._numbers import number_from_words
 from evsynth.document import Document
 from evsynth.schema import STUDY_COLUMNS
 
@@ -99,13 +100,6 @@ _REVIEWER_BLOCK = re.compile(
     re.DOTALL,
 )
 
-_NUMBER_WORDS = {
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9,
-}  # fmt: skip
 _NUM = r"(\d{1,3}(?:,\d{3})*|\d+|[A-Za-z]+(?:-[A-Za-z]+)?(?: hundred(?: and [A-Za-z]+(?:-[A-Za-z]+)?)?)?)"
 _PATIENT_WORDS = r"(?:patients|participants|children|adults|subjects|cases|individuals)"
 _SAMPLE_SIZE_PATTERNS = [
@@ -397,20 +391,7 @@ def _self_sentences(text: str) -> list[str]:
 
 
 def _parse_number(token: str) -> int | None:
-    token = token.strip().lower()
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})*|\d+", token):
-        return int(token.replace(",", ""))
-    total = 0
-    for word in re.split(r"[\s-]+", token):
-        if word == "and":
-            continue
-        if word == "hundred":
-            total = max(total, 1) * 100
-        elif word in _NUMBER_WORDS:
-            total += _NUMBER_WORDS[word]
-        else:
-            return None
-    return total or None
+    return number_from_words(token)
 
 
 def _sample_size(texts: list[str]) -> int | None:

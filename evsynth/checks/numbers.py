@@ -15,57 +15,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from evsynth._numbers import DASH, NUMBER_WORD, number_from_words  # noqa: F401 (re-exported)
 from evsynth.document import Document
 
-DASH = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 NUM = r"\d{1,7}(?:\.\d{1,6})?"
-
-_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-_UNITS = "one|two|three|four|five|six|seven|eight|nine"
-_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
-# "ninety-three", "twelve", "two" (no hundreds: sample sizes written in words are small)
-NUMBER_WORD = rf"(?:(?:{_TENS})(?:[{DASH} ](?:{_UNITS}))?|{_TEENS}|{_UNITS}|zero)"
 
 
 def word_to_int(text: str) -> int | None:
     """``"Ninety-three"`` -> 93, ``"12"`` -> 12; None if it is not a count."""
-    t = text.strip().lower()
-    if t.isdigit():
-        return int(t)
-    parts = re.split(rf"[{DASH} ]", t)
-    if not parts or any(p not in _WORDS for p in parts):
-        return None
-    return sum(_WORDS[p] for p in parts)
+    return number_from_words(text)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from evsynth._numbers import NUMBER_WORD, number_from_words
 from evsynth.extractors.context import Context
 from evsynth.extractors.counts import pct_matches
 from evsynth.extractors.labels import find_interventions, find_outcomes
@@ -14,27 +15,7 @@ from evsynth.extractors.segments import Sentence
 
 __all__ = ["rate_rows", "single_arm_intervention"]
 
-_WORDNUM = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twelve": 12,
-    "eighteen": 18,
-    "twenty-four": 24,
-    "thirty-six": 36,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "sixty": 60,
-}
-_NUMWORD = r"(?:\d{1,3}|" + "|".join(sorted(_WORDNUM, key=len, reverse=True)) + ")"
+_NUMWORD = rf"(?:\d{{1,3}}|{NUMBER_WORD})"
 _TIME_ONE = re.compile(rf"(?i)\b({_NUMWORD})[\s-]{{1,2}}(month|year|day|week)s?\b")
 _TIME_LIST = re.compile(
     r"(?i)\bat\s{1,2}(\d{1,3}(?:\s{0,2},\s{0,2}\d{1,3}){0,6}(?:\s{0,2},?\s{0,2}and\s{1,2}\d{1,3})?)\s{1,2}(month|year|day|week)s?\b"
@@ -75,7 +56,7 @@ def _timepoints(text: str) -> list[str]:
     out = []
     for m in _TIME_ONE.finditer(text):
         n = m.group(1).lower()
-        n = str(_WORDNUM.get(n, n))
+        n = str(number_from_words(n) or n)
         unit = m.group(2).lower()
         out.append(f"{n} {unit}{'' if n == '1' else 's'}")
     return list(dict.fromkeys(out))
