@@ -110,12 +110,6 @@ def test_near_miss_input_takes_linear_time():
     assert large / small < 8, (small, large)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (reported): extract/estimates.py calls labels.find_outcomes on the whole "
-    "sentence once per estimate, so lines without sentence punctuation (PDF tables, lists) "
-    "cost O(estimates x sentence length)",
-)
 def test_many_estimates_in_one_unpunctuated_block_take_linear_time():
     unit = "HR 0.5 (95% CI 0.3-0.8), p = 0.01\n"
     small, large = _seconds(20 * len(unit), unit), _seconds(160 * len(unit), unit)

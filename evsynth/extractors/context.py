@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from evsynth.extractors.labels import (
@@ -142,7 +143,9 @@ class Context:
         chosen = pos_terms[0] if pos_terms else found[0]
         name = chosen[0]
         phrase = intervention_phrase(src, chosen[3], chosen[1]) if pos_terms else chosen[1]
-        negs = [f for f in find_interventions(s.text + " " + src) if f[0] == name and f[2]]
+        negs = [
+            f for f in find_interventions(s.text) + find_interventions(src) if f[0] == name and f[2]
+        ]
         comparator = comparator_for(name) if negs else ""
         if not pos_terms:
             # only the untreated arm is named ("non-GC group had ...")
@@ -162,19 +165,24 @@ class Context:
         return analysis_of(s.heading)
 
     def test(self, i: int, measure: str) -> str:
-        texts = [self.sentences[i].text] + [p.text for p in self.previous(i)]
-        joined = " ".join(texts)
-        if re.search(r"\bCox\b", joined):
-            return "Cox"
-        if re.search(r"logistic", joined, re.IGNORECASE):
-            return "logistic"
-        if re.search(r"log-?\s?rank", joined, re.IGNORECASE):
-            return "log-rank"
-        if re.search(r"chi-?\s?squared?|χ2|χ²", joined, re.IGNORECASE):
-            return "chi-square"
-        if re.search(r"Fisher", joined):
-            return "Fisher"
-        return ""
+        return _test_named(tuple([self.sentences[i].text] + [p.text for p in self.previous(i)]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _test_named(texts: tuple[str, ...]) -> str:
+    """The statistical test named in a sentence or the two before it ('' if none)."""
+    joined = " ".join(texts)
+    if re.search(r"\bCox\b", joined):
+        return "Cox"
+    if re.search(r"logistic", joined, re.IGNORECASE):
+        return "logistic"
+    if re.search(r"log-?\s?rank", joined, re.IGNORECASE):
+        return "log-rank"
+    if re.search(r"chi-?\s?squared?|χ2|χ²", joined, re.IGNORECASE):
+        return "chi-square"
+    if re.search(r"Fisher", joined):
+        return "Fisher"
+    return ""
 
 
 def has_number(text: str) -> bool:

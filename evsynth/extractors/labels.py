@@ -7,6 +7,7 @@ what was written.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = [
@@ -88,8 +89,12 @@ _DOSE = re.compile(
 )
 
 
-def find_interventions(text: str) -> list[tuple[str, str, bool, int]]:
+@functools.lru_cache(maxsize=4096)
+def find_interventions(text: str) -> tuple[tuple[str, str, bool, int], ...]:
     """Interventions named in ``text``: (normalized, as written, negated?, position).
+
+    Cached per text (the extractors ask about the same sentence once per estimate in it, which
+    would otherwise cost time proportional to estimates x sentence length).
 
     "non-GC group" -> ("glucocorticoid", "non-GC", True, ...).
     """
@@ -103,7 +108,7 @@ def find_interventions(text: str) -> list[tuple[str, str, bool, int]]:
         neg = _NEGATION_BEFORE.search(before)
         start = m.start() - (len(before) - neg.start()) if neg else m.start()
         out.append((name, text[start : m.end()], bool(neg), start))
-    return out
+    return tuple(out)
 
 
 def is_negated_arm(text: str) -> bool:
@@ -115,15 +120,25 @@ def is_negated_arm(text: str) -> bool:
     return bool(found) and all(f[2] for f in found)
 
 
-def find_outcomes(text: str) -> list[tuple[str, str, int]]:
-    """Outcomes named in ``text``: (normalized, as written, position), in order of appearance."""
+@functools.lru_cache(maxsize=4096)
+def find_outcomes(text: str) -> tuple[tuple[str, str, int], ...]:
+    """Outcomes named in ``text``: (normalized, as written, position), in order of appearance.
+
+    Cached per text, as :func:`find_interventions`."""
     out = []
     for m in _OUTCOME_RE.finditer(text):
         for i, (name, _) in enumerate(OUTCOME_TERMS):
             if m.group(f"o{i}"):
                 out.append((name, m.group(0), m.start()))
                 break
-    return out
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _analysis_hits(text: str) -> tuple[tuple[int, str], ...]:
+    hits = [(m.start(), "multivariable") for m in _MULTI.finditer(text)]
+    hits += [(m.start(), "univariable") for m in _UNI.finditer(text)]
+    return tuple(sorted(hits))
 
 
 def analysis_of(text: str, before: int | None = None) -> str:
@@ -133,11 +148,9 @@ def analysis_of(text: str, before: int | None = None) -> str:
     "In the univariate analysis, ... for the multivariable model" is univariable at its
     estimates); otherwise the first mention after it.
     """
-    hits = [(m.start(), "multivariable") for m in _MULTI.finditer(text)]
-    hits += [(m.start(), "univariable") for m in _UNI.finditer(text)]
+    hits = _analysis_hits(text)
     if not hits:
         return ""
-    hits.sort()
     if before is None:
         kinds = {k for _, k in hits}
         return hits[0][1] if len(kinds) == 1 else ""
