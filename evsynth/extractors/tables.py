@@ -41,6 +41,9 @@ _NO = re.compile(
     r"(?i)^\s*(?:NR|no\s+response|non-?\s?respon\w*|no\s+remission|not\s+achieved|PR|PD|SD|MRD\+\s?CR|no)\s*(?:,?\s*n)?\s*$"
 )
 
+#: row labels that only say the exposure was present (no dose or timing detail)
+_EXPOSED = re.compile(r"(?i)(?:yes|received|used|treated|exposed|present|given)")
+
 
 def _ratio_measure(*texts: str) -> str:
     for t in texts:
@@ -193,8 +196,8 @@ def _ratio_rows(maker: RowMaker, table: Table) -> None:
                 as_rep = (
                     f"{rgroup}: {rlabel}".strip(": ") if rgroup and not rg_is_outcome else rlabel
                 )
-                if name:
-                    detail = rlabel.strip()
+                if name and not _EXPOSED.fullmatch(rlabel.strip()):
+                    detail = rlabel.strip()  # a level of the exposure ("≤8 mg/kg"), not just "Yes"
             ref = references.get((rgroup, j)) or references.get((rgroup, units[0][0]))
             if ref:
                 comparator = (

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from evsynth._io import atomic_write_bytes
 from evsynth.plots.style import MM_PER_INCH, PlotError, plotting_context
 
 FORMATS = {
@@ -69,6 +71,8 @@ def save_figure(
         metadata = {"Date": None, "Creator": "evsynth"}
     elif fmt == "tiff":
         kwargs["pil_kwargs"] = {"compression": "tiff_lzw"}
+    buf = io.BytesIO()  # render in memory, then write atomically: no half-written figure on Ctrl-C
     with plotting_context():
-        fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata, facecolor="white", **kwargs)
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, facecolor="white", **kwargs)
+    atomic_write_bytes(path, buf.getvalue())
     return path
