@@ -163,7 +163,7 @@ def bench_import() -> dict:
         if m:
             cumulative[m.group(4)] = max(cumulative.get(m.group(4), 0), int(m.group(2)))
     watch = [
-        "evsynth", "pandas", "numpy", "scipy.stats", "scipy.optimize", "matplotlib",
+        "evsynth", "pandas", "numpy", "scipy.stats._stats_py", "scipy.special", "scipy.optimize", "matplotlib",
         "matplotlib.pyplot", "matplotlib.figure", "pdfplumber", "pypdfium2", "yaml",
         "statsmodels", "pymare", "evsynth.plots", "evsynth.effects", "evsynth.pooling",
         "evsynth.checks", "evsynth.extractors", "evsynth.reader",
@@ -494,7 +494,9 @@ def markdown(res: dict) -> str:
         "",
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']}, load average at start "
         f"{', '.join(f'{x:.1f}' for x in m['load_average'])}; Python {m['python']}, numpy {m['numpy']}, "
-        f"pdfplumber {m['pdfplumber']}; {m['R_metafor'] or 'R not available'}. Mode: {res['mode']}.",
+        f"pdfplumber {m['pdfplumber']}; {m['R_metafor'] or 'R not available'}. Mode: {res['mode']}"
+        + (f"; re-run sections: {', '.join(res['rerun'])}" if res.get("rerun") else "")
+        + ".",
         "",
         "## Extraction",
         "",
@@ -539,9 +541,13 @@ def markdown(res: dict) -> str:
         "| ---: | --- | ---: | ---: | ---: |",
     ]
     mf = {int(r["k"]): r for r in (po["metafor"] or {}).get("timings", [])}
+
+    def at(d: dict, k: int) -> dict:  # keys are ints in a run, strings once read back from JSON
+        return d.get(k, d.get(str(k), {}))
+
     for k in po["ks"]:
         for op in ("rma", "leave1out", "cumul", "permutest", "gosh"):
-            ours = po["evsynth"][k][op]
+            ours = at(po["evsynth"], k)[op]
             theirs = mf.get(k, {}).get(op)
             ratio = f"{theirs / ours:.2f}" if theirs else "—"
             lines.append(
@@ -551,8 +557,8 @@ def markdown(res: dict) -> str:
         lines += ["", "| k | pymare REML | evsynth REML | statsmodels PM | evsynth PM | statsmodels DL | evsynth DL |",
                   "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
         for k in po["ks"]:
-            p = po["peers"].get(k, {})
-            cells = [p.get("pymare_rma"), po["evsynth"][k]["rma"], p.get("statsmodels_pm"),
+            p = at(po["peers"], k)
+            cells = [p.get("pymare_rma"), at(po["evsynth"], k)["rma"], p.get("statsmodels_pm"),
                      p.get("evsynth_pm"), p.get("statsmodels_dl"), p.get("evsynth_dl")]  # fmt: skip
             lines.append(f"| {k} | " + " | ".join(f"{c:.5f}" if c else "—" for c in cells) + " |")
     g = po.get("gosh_k13_vs_metafor")
@@ -578,41 +584,58 @@ def markdown(res: dict) -> str:
     return "\n".join(lines)
 
 
+SECTIONS = ("import", "extract", "batch", "pooling", "run")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small corpus, few repetitions")
     ap.add_argument("--out", default=str(HERE / "results.json"))
     ap.add_argument("--no-r", action="store_true", help="skip the metafor comparison")
     ap.add_argument("--corpus", help="folder with generated PDFs to reuse (else generated)")
+    ap.add_argument(
+        "--only", nargs="+", choices=SECTIONS,
+        help="re-run only these sections, keeping the others from an existing --out file",
+    )  # fmt: skip
     a = ap.parse_args(argv)
     from make_corpus import write_corpus
 
-    res: dict = {"mode": "quick" if a.quick else "full", "machine": machine()}
+    out = Path(a.out)
+    todo = set(a.only or SECTIONS)
+    res: dict = json.loads(out.read_text()) if a.only and out.exists() else {}
+    res.update(mode="quick" if a.quick else "full", machine=machine())
+    if a.only:
+        res["rerun"] = sorted(todo)
     print("machine:", res["machine"], file=sys.stderr)
-    res["import"] = bench_import()
-    print("import:", res["import"]["wall_s"], "s", file=sys.stderr)
+    if "import" in todo:
+        res["import"] = bench_import()
+        print("import:", res["import"]["wall_s"], "s", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(a.corpus) if a.corpus else Path(tmp) / "corpus"
-        if not a.corpus:
-            papers = 4 if a.quick else 20
-            write_corpus(folder, papers=papers, sections=20)
+        if not a.corpus and todo & {"extract", "batch"}:
+            write_corpus(folder, papers=4 if a.quick else 20, sections=20)
         pdfs = sorted(folder.glob("*.pdf"))
         real = sorted((ROOT / "tests" / "fixtures" / "pdfs").glob("*.pdf"))
-        res["text"] = bench_extract_text()
-        print("text:", res["text"]["seconds"], "s", file=sys.stderr)
-        res["pdf_generated"] = bench_extract_pdf(pdfs, "generated (reportlab)")
-        print("pdf generated:", res["pdf_generated"]["pages_per_s"], "pages/s", file=sys.stderr)
-        if real:
-            res["pdf_real"] = bench_extract_pdf(real, "real publisher PDFs (tests/fixtures/pdfs)")
-            print("pdf real:", res["pdf_real"]["pages_per_s"], "pages/s", file=sys.stderr)
-        res["pdfium"] = bench_pdfium(real + pdfs[:4])
-        res["batch"] = bench_batch(pdfs)
-        print("batch:", res["batch"], file=sys.stderr)
-    ks = [5, 10, 13, 20]
-    res["pooling"] = bench_pooling(ks, a.quick, not a.no_r)
-    print("pooling done", file=sys.stderr)
-    res["run"] = bench_run()
-    out = Path(a.out)
+        if "extract" in todo:
+            res["text"] = bench_extract_text()
+            print("text:", res["text"]["seconds"], "s", file=sys.stderr)
+            res["pdf_generated"] = bench_extract_pdf(pdfs, "generated (reportlab)")
+            print("pdf generated:", res["pdf_generated"]["pages_per_s"], "pages/s", file=sys.stderr)
+            if real:
+                res["pdf_real"] = bench_extract_pdf(
+                    real, "real publisher PDFs (tests/fixtures/pdfs)"
+                )
+                print("pdf real:", res["pdf_real"]["pages_per_s"], "pages/s", file=sys.stderr)
+            res["pdfium"] = bench_pdfium(real + pdfs[:4])
+        if "batch" in todo:
+            res["batch"] = bench_batch(pdfs)
+            print("batch:", res["batch"], file=sys.stderr)
+    if "pooling" in todo:
+        res["pooling"] = bench_pooling([5, 10, 13, 20], a.quick, not a.no_r)
+        print("pooling done", file=sys.stderr)
+    if "run" in todo:
+        res["run"] = bench_run()
+    res["load_average_at_end"] = os.getloadavg()
     out.write_text(json.dumps(res, indent=1, default=float) + "\n", encoding="utf-8")
     md = markdown(res)
     out.with_suffix(".md").write_text(md, encoding="utf-8")

@@ -108,6 +108,7 @@ ODD_TEXTS = {
     "combining marks": "HR 0\u0301.5\u0308 (95% CI 0\u0327.3-0.8)" * 50,
     "surrogate-free astral": "\U0001d7ce\U0001d7cf HR \U0001f600 0.5 (0.3\u20130.8)" * 50,
     "one huge line": "The patients (n = 5) were treated with steroids and " * 4000,
+    "one huge sentence of estimates": "The hazard ratio was 0.5 (95% CI 0.3-0.8) and " * 1000,
     "no spaces": "HR0.5(95%CI0.3-0.8)p=0.01" * 500,
     "nested brackets": "(" * 3000 + "HR 0.5" + ")" * 3000,
     "many numbers": " ".join(str(i / 7) for i in range(20000)),
@@ -186,3 +187,30 @@ def test_sigint_during_a_large_write_leaves_the_old_file_intact(tmp_path):
     assert proc.returncode != 0 and "KeyboardInterrupt" in proc.stderr.read()
     assert target.read_text() == "row_id\nold\n"
     assert [p.name for p in tmp_path.iterdir()] == ["evidence.csv"]
+
+
+def test_saving_a_figure_is_atomic(tmp_path, monkeypatch):
+    """save_figure renders in memory and renames: a failed write keeps the old figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from evsynth.plots import save_figure
+
+    path = tmp_path / "forest.png"
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [0, 1])
+    save_figure(fig, path)
+    before = path.read_bytes()
+    assert before[:8] == b"\x89PNG\r\n\x1a\n"
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    fig.add_subplot().plot([0, 1], [1, 0])
+    with pytest.raises(OSError):
+        save_figure(fig, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["forest.png"]
