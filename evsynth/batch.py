@@ -302,7 +302,10 @@ def extract_one(path: str | os.PathLike[str]) -> tuple[Any, Any] | FileFailure:
 def _failure_of(outcome: Outcome) -> FileFailure:
     stage = "extract" if outcome.status == "error" else "limit"
     error = {"timeout": "Timeout", "memory": "MemoryError"}.get(outcome.status, outcome.error_type)
-    return FileFailure(str(outcome.item), stage, error, outcome.message, outcome.seconds)
+    message = outcome.message
+    if outcome.status == "error":  # typed errors come back as FileFailure: this one is a bug
+        message = f"internal error in the extractors ({message}); please report it with this file"
+    return FileFailure(str(outcome.item), stage, error, message, outcome.seconds)
 
 
 def expand(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None) -> list[str]:

@@ -151,8 +151,9 @@ def _failures_frame(failures) -> pd.DataFrame:
             path = getattr(item, "path", "")
             error = getattr(item, "error", None) or type(item).__name__
             message = getattr(item, "message", None) or getattr(item, "reason", None) or str(item)
+        stage = getattr(item, "stage", "read")
         rows.append(
-            {"file": Path(str(path)).name, "stage": "read", "error": error, "message": message}
+            {"file": Path(str(path)).name, "stage": stage, "error": error, "message": message}
         )
     return pd.DataFrame(rows, columns=list(FAILURE_COLUMNS)) if rows else _empty(FAILURE_COLUMNS)
 
@@ -558,31 +559,46 @@ def extract(
     *,
     curation: str | Path | None = None,
     progress: bool = True,
+    workers: int | None = None,
+    timeout: float | None = 120.0,
+    memory_mb: int | None = 4096,
 ) -> EvidenceTable:
     """Read papers and extract their evidence table.
+
+    Each file is read and extracted in its own process with a time and a memory limit
+    (:func:`evsynth.batch.extract_many`), so one pathological PDF cannot hang or exhaust the
+    machine; the others' results are complete either way.
 
     Parameters
     ----------
     paths : files or folders (.txt, .md, .pdf); None for the bundled papers.
     curation : a curation YAML file to apply (:mod:`evsynth.curation`); None for none.
-    progress : print one line per file to stderr.
+    progress : show progress on stderr.
+    workers : files processed at once (default: the number of CPUs).
+    timeout : seconds one file may take before it is stopped and reported (None: no limit).
+    memory_mb : memory limit of each file's process in MiB (None: no limit).
 
     Returns
     -------
     EvidenceTable. Files that cannot be read or extracted are listed in ``failures``; they are
     never dropped silently.
     """
-    from evsynth.reader import read_many
+    from evsynth.batch import extract_many
 
     files = expand_paths(paths)
     _progress(f"reading {len(files)} path(s)", progress)
-    docs, failures = read_many(files)
-    return extract_documents(docs, failures=failures, curation=curation, progress=progress)
+    docs, rows, failures = extract_many(
+        files, workers=workers, timeout=timeout, memory_mb=memory_mb, progress=progress
+    )
+    return extract_documents(
+        docs, rows=rows, failures=failures, curation=curation, progress=progress
+    )
 
 
 def extract_documents(
     docs: Sequence[Document],
     *,
+    rows: Sequence[pd.DataFrame] | None = None,
     failures=None,
     curation: str | Path | None = None,
     progress: bool = False,
@@ -592,6 +608,8 @@ def extract_documents(
     Parameters
     ----------
     docs : Documents from :func:`evsynth.reader.read_many`.
+    rows : ``extract_document(doc)`` of each document, when already computed (e.g. by
+        :func:`evsynth.batch.extract_many`); None to run the extractors here.
     failures : the reader's failures (kept in the table's ``failures``).
     curation : a curation file to apply, or None.
     progress : print one line per document to stderr.
@@ -600,6 +618,9 @@ def extract_documents(
     from evsynth.studies import build_studies
 
     fail = _failures_frame(failures)
+    if rows is not None and len(rows) != len(docs):
+        raise ExtractionError(f"{len(docs)} documents but {len(rows)} row tables were given")
+    given = {id(d): r for d, r in zip(docs, rows, strict=True)} if rows is not None else {}
     docs = sorted(docs, key=lambda d: Path(d.path).name)
     names = [Path(d.path).name for d in docs]
     dup_names = sorted({n for n in names if names.count(n) > 1})
@@ -614,7 +635,7 @@ def extract_documents(
     for doc in docs:
         name = Path(doc.path).name
         try:
-            rows = extract_document(doc)
+            rows = given[id(doc)] if id(doc) in given else extract_document(doc)
         except EvsynthError as exc:
             extra_failures.append(
                 {"file": name, "stage": "extract", "error": type(exc).__name__, "message": str(exc)}

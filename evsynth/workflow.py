@@ -98,10 +98,10 @@ def run(
     options : analysis choices (see :class:`evsynth.synthesis.SynthesisOptions`).
     progress : print progress to stderr.
     """
+    from evsynth.batch import extract_many
     from evsynth.checks import check_documents
     from evsynth.corpus import bundled_papers
     from evsynth.evidence import extract_documents
-    from evsynth.reader import read_many
 
     out = Path(out)
     paths = [Path(p) for p in paths] if paths else bundled_papers()
@@ -116,12 +116,16 @@ def run(
     else:
         cur = Path(curation)
 
-    _progress(f"reading {len(files)} file(s)", progress)
-    docs, failures = read_many(files)
+    _progress(f"reading and extracting {len(files)} file(s), each in its own process", progress)
+    docs, rows, failures = extract_many(files, progress=progress)
+    for f in failures:
+        _progress(f"could not use {f}", progress)
     _progress(
-        "extracting results" + (f" (curation: {cur})" if cur else " (no curation file)"), progress
+        "building the evidence table"
+        + (f" (curation: {cur.name})" if cur else " (no curation file)"),
+        progress,
     )
-    table = extract_documents(docs, failures=failures, curation=cur)
+    table = extract_documents(docs, rows=rows, failures=failures, curation=cur)
     evidence, studies = table.evidence, table.studies
     _progress("checking consistency", progress)
     findings = check_documents(docs, evidence=table)
