@@ -99,15 +99,25 @@ __all__ += [
     "gosh",
 ]
 # --- plots ---
-from evsynth.plots import (  # noqa: E402
-    ForestStyle,
-    forest_plot,
-    funnel_plot,
-    save_figure,
-    sensitivity_plot,
-)
-
+# imported on first use: matplotlib costs a quarter of a second that users who only
+# extract or pool should not pay at every kernel restart
+_LAZY = {
+    name: "evsynth.plots"
+    for name in ("ForestStyle", "forest_plot", "funnel_plot", "save_figure", "sensitivity_plot")
+}
 __all__ += ["forest_plot", "funnel_plot", "save_figure", "sensitivity_plot", "ForestStyle"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evsynth' has no attribute {name!r}")
+
+
 # --- checks ---
 from evsynth.checks import Finding, check, check_documents  # noqa: E402
 
