@@ -57,8 +57,11 @@ def test_provenance_names_the_inputs():
 
 def test_curated_rows_are_marked(table):
     ev = table.evidence
-    # four 004 rows corrected (prednisone for prolonged cytopenia), one 001 row added (p s= 0.14)
-    assert (ev["curation"] == "corrected").sum() == 4
+    # four 004 rows corrected (prednisone for prolonged cytopenia), two 002 rows relabelled
+    # (CRS concomitant ICANS vs others), one 001 row added (p s= 0.14)
+    corrected = ev[ev["curation"] == "corrected"]
+    assert sorted(corrected["report"].str[:3]) == ["002"] * 2 + ["004"] * 4
+    assert set(corrected.loc[corrected["report"].str.startswith("002"), "comparator"]) == {"others"}
     added = ev[ev["curation"] == "added"]
     assert list(added["p_value"]) == [0.14]
     assert list(added["intervention"]) == ["ruxolitinib"]
