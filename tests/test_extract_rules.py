@@ -260,7 +260,9 @@ def test_outcome_vocabulary(phrase, code):
 
 
 def test_no_outcome_inside_other_words():
-    assert find_outcomes("grade 3 CRS and ICANS; CR or PR; the OR department") == (("CR", "CR", 23),)
+    assert find_outcomes("grade 3 CRS and ICANS; CR or PR; the OR department") == (
+        ("CR", "CR", 23),
+    )
 
 
 # ---------------------------------------------------------------- counts per arm

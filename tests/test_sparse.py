@@ -28,11 +28,11 @@ def _compare(res, ref):
     assert res.beta == approx(ref["beta"])
     assert res.se == approx(ref["se"])
     assert res.z == approx(ref["zval"])
-    assert res.p_value == approx(ref["pval"])
+    assert res.pvalue == approx(ref["pval"])
     assert res.ci_lower == approx(ref["ci_lb"])
     assert res.ci_upper == approx(ref["ci_ub"])
     assert res.q == approx(ref["QE"])
-    assert res.q_p == approx(ref["QEp"])
+    assert res.q_pvalue == approx(ref["QEp"])
     assert res.i2 == approx(ref["I2"])
     assert res.h2 == approx(ref["H2"])
     assert res.k == ref["k"]

@@ -41,7 +41,7 @@ class SparsePoolingResult(FrameDisplay):
 
     Fields use metafor's names, Python-cased. ``beta`` is on the analysis scale (log OR, log RR,
     or RD); ``estimate``/``ci`` give it on the ratio scale for OR and RR. ``q``, ``q_df``,
-    ``q_p``, ``i2`` (percent) and ``h2`` are the heterogeneity statistics (metafor ``QE``,
+    ``q_pvalue``, ``i2`` (percent) and ``h2`` are the heterogeneity statistics (metafor ``QE``,
     ``QEp``, ``I2``, ``H2``); ``k`` is the number of tables used for the pooled estimate and
     ``k_q`` the number of studies with a finite ``yi`` in Q. ``cmh``/``cmh_p`` are the
     Cochran-Mantel-Haenszel test (with continuity correction) for the MH odds ratio, else NaN.
@@ -53,13 +53,13 @@ class SparsePoolingResult(FrameDisplay):
     beta: float
     se: float
     z: float
-    p_value: float
+    pvalue: float
     ci_lower: float
     ci_upper: float
     level: float
     q: float
     q_df: int
-    q_p: float
+    q_pvalue: float
     i2: float
     h2: float
     k: int
@@ -103,10 +103,10 @@ class SparsePoolingResult(FrameDisplay):
             f"ci_lower_{pct}": lo,
             f"ci_upper_{pct}": hi,
             "z": self.z,
-            "p_value": self.p_value,
+            "pvalue": self.pvalue,
             "q": self.q,
             "q_df": self.q_df,
-            "q_p": self.q_p,
+            "q_pvalue": self.q_pvalue,
             "i2": self.i2,
             "h2": self.h2,
             "k": self.k,
@@ -125,8 +125,8 @@ class SparsePoolingResult(FrameDisplay):
         pct = f"{100 * self.level:g}%"
         text = (
             f"{self.method} {self.measure}, k = {self.k}: {self.estimate:.4g} "
-            f"({pct} CI {lo:.4g} to {hi:.4g}), z = {self.z:.3f}, p = {self.p_value:.4g}\n"
-            f"  heterogeneity: Q({self.q_df}) = {self.q:.4g}, p = {self.q_p:.4g}, "
+            f"({pct} CI {lo:.4g} to {hi:.4g}), z = {self.z:.3f}, p = {self.pvalue:.4g}\n"
+            f"  heterogeneity: Q({self.q_df}) = {self.q:.4g}, p = {self.q_pvalue:.4g}, "
             f"I2 = {self.i2:.1f}%"
         )
         if self.messages:
@@ -302,13 +302,13 @@ def mantel_haenszel(
         beta=float(beta),
         se=se,
         z=z,
-        p_value=p,
+        pvalue=p,
         ci_lower=lo,
         ci_upper=hi,
         level=lvl,
         q=q,
         q_df=df,
-        q_p=qp,
+        q_pvalue=qp,
         i2=i2,
         h2=h2,
         k=int(a.size),
@@ -379,13 +379,13 @@ def peto(
         beta=beta,
         se=se,
         z=z,
-        p_value=p,
+        pvalue=p,
         ci_lower=lo,
         ci_upper=hi,
         level=lvl,
         q=q,
         q_df=df,
-        q_p=qp,
+        q_pvalue=qp,
         i2=i2,
         h2=h2,
         k=int(a.size),
