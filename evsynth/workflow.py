@@ -18,6 +18,7 @@ import pandas as pd
 
 from evsynth._display import FrameDisplay
 from evsynth._io import atomic_write_csv, atomic_write_text
+from evsynth.errors import EvsynthError
 from evsynth.synthesis import (
     Synthesis,
     SynthesisOptions,
@@ -108,6 +109,18 @@ def run(
     files = _expand(paths)
     options = options or SynthesisOptions()
 
+    if curation not in (True, False, None) and not Path(curation).is_file():
+        raise EvsynthError(f"{curation}: no such curation file")
+
+    _progress(f"reading and extracting {len(files)} file(s), each in its own process", progress)
+    docs, rows, failures = extract_many(files, progress=progress)
+    for f in failures:
+        _progress(f"could not use {f}", progress)
+    if not docs:
+        reasons = "; ".join(str(f) for f in failures) or "no .txt, .md or .pdf files found"
+        raise EvsynthError(f"none of the {len(files)} input(s) could be read: {reasons}")
+    files = [Path(d.path) for d in docs]  # what the synthesis rests on (failures are reported)
+
     cur: Path | None
     if curation is True:
         cur = default_curation(files)
@@ -115,11 +128,6 @@ def run(
         cur = None
     else:
         cur = Path(curation)
-
-    _progress(f"reading and extracting {len(files)} file(s), each in its own process", progress)
-    docs, rows, failures = extract_many(files, progress=progress)
-    for f in failures:
-        _progress(f"could not use {f}", progress)
     _progress(
         "building the evidence table"
         + (f" (curation: {cur.name})" if cur else " (no curation file)"),

@@ -201,3 +201,32 @@ def test_docs_results_page_matches_the_run(out):
     spec.loader.exec_module(module)
     committed = (root / "docs" / "results.md").read_text(encoding="utf-8")
     assert module.results_page(out) == committed, "run: python docs/make_results_page.py"
+
+
+def test_run_with_no_readable_input_is_a_clear_error(tmp_path, capsys):
+    """Every input unreadable: a typed error naming the file and the reason, exit 2, no traceback."""
+    from evsynth.cli import main
+
+    missing = tmp_path / "missing.pdf"
+    assert main(["run", str(missing), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "none of the 1 input(s) could be read" in err and "missing.pdf" in err
+    assert "Traceback" not in err
+    assert (
+        main(["run", "--curation", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")]) == 2
+    )
+    assert "no such curation file" in capsys.readouterr().err
+    assert main(["extract", str(missing), "--out", str(tmp_path / "x"), "--quiet"]) == 1
+
+
+def test_run_goes_on_past_a_bad_file_and_reports_it(tmp_path):
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    good = evsynth.bundled_papers()[2]  # Ma 2024
+    (folder / good.name).write_bytes(good.read_bytes())
+    (folder / "empty.txt").write_bytes(b"")
+    result = run([folder], out=tmp_path / "o", progress=False)
+    failures = pd.read_csv(tmp_path / "o" / "failures.csv")
+    assert list(failures["file"]) == ["empty.txt"] and list(failures["error"]) == ["EmptyFileError"]
+    assert set(result.evidence["report"]) == {good.name}
+    assert "empty.txt" in (tmp_path / "o" / "report.html").read_text(encoding="utf-8")

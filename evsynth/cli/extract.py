@@ -39,4 +39,6 @@ def run(args: argparse.Namespace) -> int:
     for line in lines[1:]:
         print(line)
     print(f"written to {written[0].parent.resolve()}/: " + ", ".join(p.name for p in written))
-    return 0
+    # 0 when at least one paper was extracted (failures are listed above and in failures.csv);
+    # 1 when every input failed, as `evsynth read` does
+    return 1 if len(table.failures) and not table.sources else 0
