@@ -34,6 +34,16 @@ QUESTION_TEXT = (
 )
 
 
+def question_text(options: SynthesisOptions) -> str:
+    """The review question in words, from the intervention x outcome pairs being answered."""
+    interventions = list(dict.fromkeys(i for i, _ in options.questions))
+    outcomes = list(dict.fromkeys(o for _, o in options.questions))
+    return (
+        f"Across the included papers, does {' or '.join(interventions)} change "
+        f"{', '.join(outcomes[:-1]) + ' and ' if len(outcomes) > 1 else ''}{outcomes[-1]}?"
+    )
+
+
 def _progress(msg: str, enabled: bool) -> None:
     if enabled:
         print(f"[evsynth] {msg}", file=sys.stderr, flush=True)
@@ -156,6 +166,13 @@ def run(
 
     from evsynth.report import ReportInputs, report_html, report_markdown
 
+    bundled = {p.name for p in bundled_papers()}
+    if {p.name for p in files} <= bundled:
+        title = "evsynth: steroids and tocilizumab after CAR-T therapy — evidence synthesis"
+        question = QUESTION_TEXT
+    else:
+        title = f"evsynth: evidence synthesis of {len(files)} report(s)"
+        question = question_text(options)
     inputs = pd.DataFrame({"file": [p.name for p in files], "sha256": [_sha256(p) for p in files]})
     reproduce = [
         "pip install evsynth   # or: pip install . in a checkout",
@@ -166,8 +183,8 @@ def run(
     if cur:
         reproduce.append(f"# curation applied: {cur.name} (sha256 {_sha256(cur)[:16]}…)")
     inp = ReportInputs(
-        title="evsynth: steroids and tocilizumab after CAR-T therapy — evidence synthesis",
-        question=QUESTION_TEXT,
+        title=title,
+        question=question,
         studies=studies,
         evidence=evidence,
         pooled=pooled,
