@@ -670,7 +670,7 @@ def _draw(
             continue
         if spans and abs(spans[-1][1] - p.top) < 1e-6:
             spans[-1][1] = p.top + p.height
-        else:
+        elif r.kind != "spacer":  # a spacer only continues a line, never starts a stub of one
             spans.append([p.top, p.top + p.height])
     if spans and abs(spans[-1][1] - (lay.rows[-1].top + lay.rows[-1].height)) < 1e-6:
         spans[-1][1] = lay.rows_h  # down to the axis
