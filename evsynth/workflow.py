@@ -109,14 +109,16 @@ def run(
     options : analysis choices (see :class:`evsynth.synthesis.SynthesisOptions`).
     progress : print progress to stderr.
     """
-    from evsynth.batch import extract_many
+    from evsynth.batch import expand, extract_many
     from evsynth.checks import check_documents
     from evsynth.corpus import bundled_papers
     from evsynth.evidence import extract_documents
 
     out = Path(out)
     paths = [Path(p) for p in paths] if paths else bundled_papers()
-    files = _expand(paths)
+    files = [
+        Path(f) for f in expand(paths)
+    ]  # the reader's rule: README.md and hidden files skipped
     options = options or SynthesisOptions()
 
     if curation not in (True, False, None) and not Path(curation).is_file():
@@ -201,18 +203,6 @@ def run(
     written.append(atomic_write_text(out / "report.html", report_html(inp)))
     _progress(f"done: outputs in {out.resolve()}", progress)
     return RunResult(out, evidence, studies, findings, synth, tuple(written), cur)
-
-
-def _expand(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            files.extend(
-                sorted(q for q in p.rglob("*") if q.suffix.lower() in (".txt", ".md", ".pdf"))
-            )
-        else:
-            files.append(p)
-    return files
 
 
 def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:

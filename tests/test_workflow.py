@@ -230,3 +230,13 @@ def test_run_goes_on_past_a_bad_file_and_reports_it(tmp_path):
     assert list(failures["file"]) == ["empty.txt"] and list(failures["error"]) == ["EmptyFileError"]
     assert set(result.evidence["report"]) == {good.name}
     assert "empty.txt" in (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_readme_in_the_papers_folder_is_not_read_as_a_paper(tmp_path):
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    for p in evsynth.bundled_papers()[2:4]:
+        (folder / p.name).write_bytes(p.read_bytes())
+    (folder / "README.md").write_text("# My review\n\nHR 0.5 (95% CI 0.2-0.9).\n", encoding="utf-8")
+    result = run([folder], out=tmp_path / "o", progress=False)
+    assert set(result.evidence["report"]) == {p.name for p in evsynth.bundled_papers()[2:4]}

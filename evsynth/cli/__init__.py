@@ -65,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     except EvsynthError as exc:
         print(f"evsynth {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(
             f"evsynth {args.command}: interrupted; no partial output was left behind",
