@@ -166,7 +166,7 @@ def bench_import() -> dict:
         "evsynth", "pandas", "numpy", "scipy.stats._stats_py", "scipy.special", "scipy.optimize", "matplotlib",
         "matplotlib.pyplot", "matplotlib.figure", "pdfplumber", "pypdfium2", "yaml",
         "statsmodels", "pymare", "evsynth.plots", "evsynth.effects", "evsynth.pooling",
-        "evsynth.checks", "evsynth.extractors", "evsynth.reader",
+        "evsynth.checks", "evsynth.extraction", "evsynth.reading.reader",
     ]  # fmt: skip
     return {
         "wall_s": round(min(walls), 3),
@@ -185,7 +185,7 @@ def bench_import() -> dict:
 
 def bench_extract_text() -> dict:
     import evsynth
-    from evsynth.extractors import extract_document
+    from evsynth.extraction import extract_document
 
     papers = evsynth.bundled_papers()
     chars = sum(len(p.read_text(encoding="utf-8")) for p in papers)
@@ -209,7 +209,7 @@ def bench_extract_text() -> dict:
 
 def bench_extract_pdf(pdfs: list[Path], label: str) -> dict:
     import evsynth
-    from evsynth.extractors import extract_document
+    from evsynth.extraction import extract_document
 
     pages = 0
     rows = 0
@@ -246,11 +246,11 @@ def bench_extract_pdf(pdfs: list[Path], label: str) -> dict:
 
 
 def bench_pdfium(pdfs: list[Path]) -> dict:
-    """Plain text layer: pdfplumber (as evsynth.pdf uses it) vs pypdfium2; numeric tokens kept."""
+    """Plain text layer: pdfplumber (as evsynth.reading.pdf uses it) vs pypdfium2; numeric tokens kept."""
     import pdfplumber
     import pypdfium2 as pdfium
 
-    from evsynth.pdf import WORD_SETTINGS
+    from evsynth.reading.pdf import WORD_SETTINGS
 
     t_plumber = t_pdfium = 0.0
     tok_plumber: list[str] = []
@@ -305,7 +305,7 @@ def _multiset(tokens):
 
 
 def bench_batch(pdfs: list[Path]) -> dict:
-    from evsynth.batch import extract_many
+    from evsynth.evidence.batch import extract_many
 
     out = {}
     for workers in (1, 2):

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 
 def results_page(out: Path) -> str:
     """The Markdown of the results page, from the outputs of an `evsynth run` in ``out``."""
-    from evsynth.report import plain_language
+    from evsynth.review.report import plain_language
 
     pooled = pd.read_csv(out / "pooled.csv", keep_default_na=False, na_values=[""])
     findings = pd.read_csv(out / "findings.csv", keep_default_na=False, na_values=[""])

@@ -1,41 +1,40 @@
 """evsynth: evidence tables with provenance and honest random-effects meta-analysis.
 
-This module only re-exports the public API; each stage lives in its own module.
+This module only re-exports the public API. The stages, in pipeline order, are the subpackages
+``reading`` -> ``extraction`` -> ``evidence`` -> ``effects`` -> ``pooling`` -> ``checks`` ->
+``plots`` -> ``review`` (and ``cli``); see CONTRIBUTING.md for the map.
 """
 
 from __future__ import annotations
 
+# ruff: noqa: I001  (blocks in pipeline order, not alphabetical)
+
 __version__ = "0.1.0"
 
-from evsynth.corpus import bundled_papers
-from evsynth.document import Document, Section, Table, TableCell
+# --- errors ---
 from evsynth.errors import EvsynthError
 
-__all__ = [
-    "__version__",
-    "bundled_papers",
-    "Document",
-    "Section",
-    "Table",
-    "TableCell",
-    "EvsynthError",
-]
+# --- reading ---
+from evsynth.reading import (
+    Document,
+    ReadFailure,
+    Section,
+    Table,
+    TableCell,
+    bundled_papers,
+    read,
+    read_many,
+    read_string,
+)
 
-# Each stage adds its exports below, one block per module (keep blocks in pipeline order).
-# --- reader ---
-from evsynth.reader import ReadFailure, read, read_many, read_string  # noqa: E402
+# --- extraction ---
+from evsynth.extraction import extract_document
 
-__all__ += ["read", "read_string", "read_many", "ReadFailure"]
-# --- extract ---
-from evsynth.extractors import extract_document  # noqa: E402
+# --- evidence ---
+from evsynth.evidence import EvidenceTable, apply_curation, extract, load_curation, verify
 
-__all__ += ["extract_document"]
-from evsynth.curation import apply_curation, load_curation  # noqa: E402
-from evsynth.evidence import EvidenceTable, extract, verify  # noqa: E402
-
-__all__ += ["extract", "EvidenceTable", "load_curation", "apply_curation", "verify"]
 # --- effects ---
-from evsynth.effects import (  # noqa: E402
+from evsynth.effects import (
     EffectSize,
     EffectSizes,
     NotEstimable,
@@ -47,7 +46,57 @@ from evsynth.effects import (  # noqa: E402
     survival_rate_effect,
 )
 
-__all__ += [
+# --- pooling ---
+from evsynth.pooling import (
+    MetaAnalysis,
+    MetaRegression,
+    mantel_haenszel,
+    meta_analysis,
+    meta_regression,
+    peto,
+)
+from evsynth.pooling.bayes import BayesianMetaAnalysis, bayesian_meta_analysis
+from evsynth.pooling.bias import EggerTest, TrimAndFill, egger_test, trim_and_fill
+from evsynth.pooling.gosh import gosh
+from evsynth.pooling.influence import cumulative, leave_one_out
+from evsynth.pooling.permutation import PermutationTest, permutation_test
+from evsynth.pooling.subgroup import SubgroupAnalysis, subgroup_analysis
+
+# --- checks ---
+from evsynth.checks import Finding, check, check_documents
+
+# --- review ---
+from evsynth.review import RunResult, Synthesis, SynthesisOptions, run, synthesize
+
+# --- plots: imported on first use ---
+# matplotlib costs a quarter of a second that users who only extract or pool should not pay at
+# every kernel restart; the names are listed in __all__ and dir() all the same.
+_LAZY = {
+    name: "evsynth.plots"
+    for name in ("ForestStyle", "forest_plot", "funnel_plot", "save_figure", "sensitivity_plot")
+}
+
+__all__ = [
+    "__version__",
+    "EvsynthError",
+    # reading
+    "read",
+    "read_string",
+    "read_many",
+    "ReadFailure",
+    "Document",
+    "Section",
+    "Table",
+    "TableCell",
+    "bundled_papers",
+    # extraction and evidence
+    "extract_document",
+    "extract",
+    "EvidenceTable",
+    "load_curation",
+    "apply_curation",
+    "verify",
+    # effects
     "effect_sizes",
     "escalc",
     "log_ratio_from_ci",
@@ -57,33 +106,13 @@ __all__ += [
     "EffectSize",
     "EffectSizes",
     "NotEstimable",
-]
-# --- pooling ---
-from evsynth.pooling import (  # noqa: E402
-    MetaAnalysis,
-    MetaRegression,
-    mantel_haenszel,
-    meta_analysis,
-    meta_regression,
-    peto,
-)
-
-__all__ += [
+    # pooling
     "meta_analysis",
     "meta_regression",
     "MetaAnalysis",
     "MetaRegression",
     "mantel_haenszel",
     "peto",
-]
-from evsynth.pooling.bayes import BayesianMetaAnalysis, bayesian_meta_analysis  # noqa: E402
-from evsynth.pooling.bias import EggerTest, TrimAndFill, egger_test, trim_and_fill  # noqa: E402
-from evsynth.pooling.gosh import gosh  # noqa: E402
-from evsynth.pooling.influence import cumulative, leave_one_out  # noqa: E402
-from evsynth.pooling.permutation import PermutationTest, permutation_test  # noqa: E402
-from evsynth.pooling.subgroup import SubgroupAnalysis, subgroup_analysis  # noqa: E402
-
-__all__ += [
     "bayesian_meta_analysis",
     "BayesianMetaAnalysis",
     "subgroup_analysis",
@@ -97,15 +126,23 @@ __all__ += [
     "permutation_test",
     "PermutationTest",
     "gosh",
+    # checks
+    "check",
+    "check_documents",
+    "Finding",
+    # plots (lazy)
+    "forest_plot",
+    "funnel_plot",
+    "save_figure",
+    "sensitivity_plot",
+    "ForestStyle",
+    # review
+    "run",
+    "RunResult",
+    "synthesize",
+    "Synthesis",
+    "SynthesisOptions",
 ]
-# --- plots ---
-# imported on first use: matplotlib costs a quarter of a second that users who only
-# extract or pool should not pay at every kernel restart
-_LAZY = {
-    name: "evsynth.plots"
-    for name in ("ForestStyle", "forest_plot", "funnel_plot", "save_figure", "sensitivity_plot")
-}
-__all__ += ["forest_plot", "funnel_plot", "save_figure", "sensitivity_plot", "ForestStyle"]
 
 
 def __getattr__(name: str):
@@ -118,12 +155,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'evsynth' has no attribute {name!r}")
 
 
-# --- checks ---
-from evsynth.checks import Finding, check, check_documents  # noqa: E402
-
-__all__ += ["check", "check_documents", "Finding"]
-# --- workflow ---
-from evsynth.synthesis import Synthesis, SynthesisOptions, synthesize  # noqa: E402
-from evsynth.workflow import RunResult, run  # noqa: E402
-
-__all__ += ["run", "RunResult", "synthesize", "Synthesis", "SynthesisOptions"]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -10,7 +10,7 @@ class EvsynthError(Exception):
 
 
 class ReadError(EvsynthError):
-    """A file could not be read into a :class:`~evsynth.document.Document`.
+    """A file could not be read into a :class:`~evsynth.reading.document.Document`.
 
     Parameters
     ----------

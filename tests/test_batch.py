@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from evsynth.batch import map_isolated, outcomes_frame
+from evsynth._shared.isolation import map_isolated, outcomes_frame
 
 
 def _square(x):
@@ -78,8 +78,8 @@ def test_extract_many_equals_the_serial_path(tmp_path):
     import pandas as pd
 
     import evsynth
-    from evsynth.batch import extract_many
-    from evsynth.extractors import extract_document
+    from evsynth.evidence.batch import extract_many
+    from evsynth.extraction import extract_document
 
     papers = evsynth.bundled_papers()
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<")  # one failure among them
@@ -100,7 +100,7 @@ def test_extract_many_equals_the_serial_path(tmp_path):
 
 def test_extract_many_reports_limits_as_failures(tmp_path, monkeypatch):
     """A paper that hangs is stopped at the time limit and named; the others complete."""
-    from evsynth import batch
+    from evsynth.evidence import batch
 
     slow = tmp_path / "slow.txt"
     slow.write_text("x")
@@ -128,7 +128,7 @@ def test_ctrl_c_stops_every_running_worker(monkeypatch):
 
     import pytest
 
-    from evsynth import batch
+    from evsynth._shared import isolation
 
     parent = os.getpid()
     real_sleep = time.sleep
@@ -138,7 +138,7 @@ def test_ctrl_c_stops_every_running_worker(monkeypatch):
             raise KeyboardInterrupt
         real_sleep(seconds)
 
-    monkeypatch.setattr(batch.time, "sleep", interrupting_sleep)
+    monkeypatch.setattr(isolation.time, "sleep", interrupting_sleep)
     with pytest.raises(KeyboardInterrupt):
         map_isolated(_dispatch, [("hang", 0), ("hang", 0)], workers=2, timeout=60)
     monkeypatch.undo()

@@ -10,7 +10,7 @@ import pytest
 import evsynth
 from evsynth.checks import FINDING_COLUMNS, check_documents
 from evsynth.cli import main
-from evsynth.reader import read
+from evsynth.reading.reader import read
 
 # (report prefix, check, severity, quote) -- within-report findings, no evidence table needed
 EXPECTED = {

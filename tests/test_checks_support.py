@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evsynth.document import Document, Table, TableCell
+from evsynth.reading.document import Document, Table, TableCell
 
 
 def make_doc(text: str, tables: tuple[dict, ...] = (), name: str = "planted.txt") -> Document:

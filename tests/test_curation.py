@@ -7,21 +7,21 @@ import sys
 import pandas as pd
 import pytest
 
-from evsynth.curation import (
+from evsynth.errors import CurationError
+from evsynth.evidence import extract
+from evsynth.evidence.curation import (
     apply_curation,
     curation_belongs_to,
     curation_template,
     file_sha256,
     load_curation,
 )
-from evsynth.errors import CurationError
-from evsynth.evidence import extract
 from tests.test_evidence import OTHER, SUMMARY, _fake_extractor
 
 
 @pytest.fixture
 def setup(monkeypatch, tmp_path):
-    monkeypatch.setattr(sys.modules["evsynth.extractors"], "extract_document", _fake_extractor)
+    monkeypatch.setattr(sys.modules["evsynth.extraction"], "extract_document", _fake_extractor)
     d = tmp_path / "papers"
     d.mkdir()
     (d / "s.md").write_text(SUMMARY, encoding="utf-8")

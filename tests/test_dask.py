@@ -23,8 +23,8 @@ def folder(tmp_path_factory):
 
 
 def test_dask_cluster_results_equal_local_results(folder):
-    from evsynth.batch import extract_many
-    from evsynth.distributed import extract_many_dask
+    from evsynth.evidence.batch import extract_many
+    from evsynth.evidence.distributed import extract_many_dask
 
     local = extract_many(folder, workers=2, progress=False)
     with distributed.LocalCluster(
@@ -48,7 +48,7 @@ def test_dask_cluster_results_equal_local_results(folder):
 
 
 def test_dask_without_a_client_uses_the_local_scheduler(folder):
-    from evsynth.distributed import extract_many_dask
+    from evsynth.evidence.distributed import extract_many_dask
 
     docs, rows, failures = extract_many_dask(folder / "bad.pdf")
     assert docs == [] and rows == []

@@ -18,7 +18,7 @@ from evsynth.evidence import (
     read_evidence,
     row_ids,
 )
-from evsynth.schema import EVIDENCE_COLUMNS, STUDY_COLUMNS
+from evsynth.extraction.schema import EVIDENCE_COLUMNS, STUDY_COLUMNS
 
 SUMMARY = """# Steroids and PFS after CAR-T
 
@@ -81,7 +81,7 @@ def _frame(*rows) -> pd.DataFrame:
 
 def test_row_id_is_the_documented_hash():
     frame = _frame(_row(intervention_detail="low-dose", section="abstract"))
-    # recipe (evsynth.evidence docstring): fields then numbers as format(x, ".6g"), joined by \x1f
+    # recipe (evsynth.evidence.table docstring): fields then numbers as format(x, ".6g"), joined by \x1f
     key = "\x1f".join(
         [
             "a.txt",
@@ -223,7 +223,7 @@ def _fake_extractor(doc):
 
 @pytest.fixture
 def fake_extractor(monkeypatch):
-    monkeypatch.setattr(sys.modules["evsynth.extractors"], "extract_document", _fake_extractor)
+    monkeypatch.setattr(sys.modules["evsynth.extraction"], "extract_document", _fake_extractor)
 
 
 @pytest.fixture
@@ -298,7 +298,7 @@ def test_top_level_exports():
 
 
 def test_conform_rejects_unknown_columns():
-    with pytest.raises(evsynth.errors.ExtractionError, match="not in evsynth.schema"):
+    with pytest.raises(evsynth.errors.ExtractionError, match="not in evsynth.extraction.schema"):
         conform_evidence(pd.DataFrame({"hr": [1.0]}))
 
 
@@ -333,7 +333,7 @@ def test_extractor_crash_is_a_recorded_failure(monkeypatch, papers):
             raise ZeroDivisionError("division by zero")
         return _fake_extractor(doc)
 
-    monkeypatch.setattr(sys.modules["evsynth.extractors"], "extract_document", crash)
+    monkeypatch.setattr(sys.modules["evsynth.extraction"], "extract_document", crash)
     table = extract(papers, progress=False)
     assert list(table.evidence["report"]) == ["s.md"]
     f = table.failures.iloc[0]

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from evsynth import bundled_papers
-from evsynth.curation import file_sha256, load_curation
 from evsynth.evidence import extract, read_evidence, verify
+from evsynth.evidence.curation import file_sha256, load_curation
 
 EXTRACTED = Path(__file__).resolve().parents[1] / "extracted"
 

@@ -20,9 +20,10 @@ import pandas as pd
 import pytest
 
 from evsynth import bundled_papers
-from evsynth.extractors import extract_document
-from evsynth.normalize import normalize
-from evsynth.reader import read
+from evsynth.extraction import extract_document
+from evsynth.extraction.schema import EVIDENCE_COLUMNS
+from evsynth.reading.normalize import normalize
+from evsynth.reading.reader import read
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLD_BUNDLED = FIXTURES / "extract" / "gold_bundled.csv"
@@ -205,7 +206,7 @@ def test_bundled_quotes_contain_every_number(path):
     doc = document(path)
     frame = extracted(path)
     assert check_quotes(doc.original, frame) == []
-    assert list(frame.columns) == list(__import__("evsynth.schema").schema.EVIDENCE_COLUMNS)
+    assert list(frame.columns) == list(EVIDENCE_COLUMNS)
     assert (frame["report"] == Path(path).name).all()
     assert (frame[["row_id", "study_id", "curation"]] == "").all().all()
 

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evsynth.document import Document, Table, TableCell
 from evsynth.errors import ExtractionError
-from evsynth.extractors import extract_document
-from evsynth.extractors.labels import find_interventions, find_outcomes
-from evsynth.extractors.patterns import find_p_values, find_ratio_estimates
-from evsynth.reader import read_string
+from evsynth.extraction import extract_document
+from evsynth.extraction.labels import find_interventions, find_outcomes
+from evsynth.extraction.patterns import find_p_values, find_ratio_estimates
+from evsynth.reading.document import Document, Table, TableCell
+from evsynth.reading.reader import read_string
 from tests.test_extract_gold import check_quotes
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import evsynth
-from evsynth.extractors import extract_document
+from evsynth.extraction import extract_document
 
 FIXTURE_PDF = Path(__file__).parent / "fixtures" / "pdfs" / "PMC5911624.pdf"
 
@@ -58,7 +58,7 @@ def valid_rows(hostile) -> pd.DataFrame:
 
 
 def test_extract_many_lists_four_typed_failures(hostile, valid_rows):
-    from evsynth.batch import extract_many
+    from evsynth.evidence.batch import extract_many
 
     docs, rows, failures = extract_many(hostile, workers=2, progress=False)
     assert [Path(d.path).name for d in docs] == ["valid.txt"]
@@ -159,7 +159,7 @@ def test_failed_replace_keeps_the_old_file_and_no_temp_file(tmp_path, monkeypatc
 _INTERRUPTED_CHILD = r"""
 import os, sys, time
 import pandas as pd
-import evsynth._io as io
+import evsynth._shared.files as io
 real_fsync = os.fsync
 def slow_fsync(fd):  # the data is in the temp file, not yet renamed: say so and wait for SIGINT
     print("writing", flush=True)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evsynth.normalize import Edit, apply_edits, normalize
+from evsynth.reading.normalize import Edit, apply_edits, normalize
 
 
 def norm(s: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import evsynth
-from evsynth.curation import curation_belongs_to
+from evsynth.evidence.curation import curation_belongs_to
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,13 +23,13 @@ def test_bundled_papers_and_attribution_ship_with_the_package():
     papers = evsynth.bundled_papers()
     assert [p.name[:3] for p in papers] == ["000", "001", "002", "003", "004"]
     assert all(p.stat().st_size > 1000 for p in papers)
-    from evsynth.corpus import bundled_attribution
+    from evsynth.reading.corpus import bundled_attribution
 
     assert "CC BY 4.0" in bundled_attribution()
 
 
 def test_default_curation_outside_a_checkout(tmp_path, monkeypatch):
-    from evsynth.workflow import default_curation
+    from evsynth.review.workflow import default_curation
 
     monkeypatch.chdir(tmp_path)  # no ./extracted here
     found = default_curation(evsynth.bundled_papers())

@@ -56,7 +56,7 @@ def test_metadata(docs) -> None:
         d = docs[name]
         assert d.format == "pdf" and d.pages and d.pages >= 8
         assert d.doi == doi, name
-        from evsynth.normalize import normalize
+        from evsynth.reading.normalize import normalize
 
         assert normalize(d.title).text.startswith(title), (name, d.title)
 

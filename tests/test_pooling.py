@@ -147,7 +147,7 @@ def test_dataframe_from_effect_sizes():
     measure_analysis. Numbers equal the toci_k2 reference (R: conv.wald formula, see rma.R).
     """
     from evsynth.effects import effect_sizes
-    from evsynth.schema import EVIDENCE_COLUMNS
+    from evsynth.extraction.schema import EVIDENCE_COLUMNS
 
     rows = []
     for est, lo, hi, sid in [(1.18, 0.49, 2.85, "a2024"), (1.207, 0.561, 2.598, "b2025")]:

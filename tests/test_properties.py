@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 import evsynth
 from evsynth.errors import EffectSizeError, EvsynthError, PoolingError
-from evsynth.evidence import row_problems
-from evsynth.extractors import extract_document
-from evsynth.normalize import normalize
+from evsynth.evidence.provenance import row_problems
+from evsynth.extraction import extract_document
+from evsynth.reading.normalize import normalize
 
 FRAGMENTS = [
     "HR", "OR", "RR", "hazard ratio", "95% CI", "95%CI", "CI", "p", "P", "p =", "p<", "P ≤",

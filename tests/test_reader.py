@@ -16,7 +16,7 @@ from evsynth.errors import (
     ReadError,
     UnsupportedFormatError,
 )
-from evsynth.reader import ReadFailure
+from evsynth.reading.reader import ReadFailure
 
 
 @pytest.fixture(scope="module")

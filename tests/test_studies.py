@@ -1,4 +1,4 @@
-"""Study identity, same-study detection and cohort-overlap flags (evsynth.studies).
+"""Study identity, same-study detection and cohort-overlap flags (evsynth.evidence.studies).
 
 Hand-written texts in the style of the bundled papers test each rule; the last tests check the
 rules on the bundled papers themselves (facts verified by reading the papers).
@@ -9,14 +9,14 @@ from __future__ import annotations
 import pytest
 
 from evsynth import bundled_papers
-from evsynth.reader import read_many, read_string
-from evsynth.studies import (
+from evsynth.evidence.studies import (
     SAME_STUDY_CONTAINMENT,
     build_studies,
     report_metadata,
     shingle_containment,
     shingles,
 )
+from evsynth.reading.reader import read_many, read_string
 
 CITATION_PAPER = """OPEN ACCESS
 
@@ -161,7 +161,7 @@ def test_body_text_without_metadata_joins_its_summary_page():
     studies, study_of = build_studies([_doc(summary, "s.md"), _doc(body, "body.txt")])
     assert study_of == {"s.md": "chen2022", "body.txt": "chen2022"}
     dup = studies.loc[0, "duplicate_of"]
-    # the shorter report duplicates the longer one (convention read by evsynth.synthesis)
+    # the shorter report duplicates the longer one (convention read by evsynth.review.synthesis)
     assert dup.startswith("s.md duplicates body.txt: ")
 
 
@@ -274,7 +274,7 @@ def test_bundled_overlap_003_004(bundled):
 
 def test_bundled_same_study_threshold_margin(bundled):
     """The measured containment: 000 vs 001 is 0.52; every other pair is below 0.05."""
-    from evsynth.studies import _body_text
+    from evsynth.evidence.studies import _body_text
 
     sh = {d.path.rsplit("/", 1)[-1][:3]: shingles(_body_text(d)) for d in bundled}
     same, _ = shingle_containment(sh["000"], sh["001"])

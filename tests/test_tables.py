@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from evsynth import bundled_papers, read, read_string
-from evsynth.document import Table
+from evsynth.reading.document import Table
 
 
 @pytest.fixture(scope="module")

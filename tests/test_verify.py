@@ -45,7 +45,7 @@ def test_numbers_in():
 
 @pytest.fixture
 def table(monkeypatch, tmp_path):
-    monkeypatch.setattr(sys.modules["evsynth.extractors"], "extract_document", _fake_extractor)
+    monkeypatch.setattr(sys.modules["evsynth.extraction"], "extract_document", _fake_extractor)
     d = tmp_path / "papers"
     d.mkdir()
     (d / "s.md").write_text(SUMMARY, encoding="utf-8")

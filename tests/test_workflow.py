@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import evsynth
-from evsynth.report import REPORT_SECTIONS
-from evsynth.workflow import run
+from evsynth.review.report import REPORT_SECTIONS
+from evsynth.review.workflow import run
 from tests.tolerances import CLOSED_FORM_RTOL, METAFOR_ITERATIVE_RTOL
 
 

@@ -27,8 +27,8 @@ from evsynth.checks.impossible import check_impossible
 from evsynth.checks.percents import check_percents
 from evsynth.checks.ratios import check_ratios
 from evsynth.checks.twobytwo import check_contingencies
-from evsynth.document import Document
 from evsynth.errors import EvsynthError
+from evsynth.reading.document import Document
 
 __all__ = [
     "check",
@@ -61,7 +61,7 @@ def check_documents(docs: Sequence[Document], evidence: Any = None) -> pd.DataFr
 
     Parameters
     ----------
-    docs : Documents from :func:`evsynth.read` / :func:`evsynth.reader.read_many`.
+    docs : Documents from :func:`evsynth.read` / :func:`evsynth.reading.reader.read_many`.
     evidence : an :class:`evsynth.EvidenceTable` (its ``evidence`` and ``studies`` add the
         checks across sections and reports of one study, duplicate reports and overlapping
         cohorts), a DataFrame with the evidence columns, or None (within-report checks only).
@@ -137,8 +137,8 @@ def check(
     ...). Files that cannot be read are reported as one "error" row each with check
     ``read_failure`` (never dropped silently).
     """
-    from evsynth.evidence import expand_paths, extract_documents
-    from evsynth.reader import read_many
+    from evsynth.evidence.table import expand_paths, extract_documents
+    from evsynth.reading.reader import read_many
 
     files = expand_paths(paths)
     if progress:

@@ -32,7 +32,7 @@ from evsynth.checks.numbers import (
     sentences,
 )
 from evsynth.checks.percents import PercentReport, percents_in_tables, percents_in_text
-from evsynth.document import Document
+from evsynth.reading.document import Document
 
 _GROUP_N = re.compile(r"\bgroups?\s{0,2}\(\s{0,2}[nN]\s{0,2}=\s{0,2}(?P<n>\d{1,6})")
 _LEAD_STOP = {

@@ -27,7 +27,7 @@ from evsynth.checks.numbers import (
     quote_span,
     report_name,
 )
-from evsynth.document import Document, TableCell
+from evsynth.reading.document import Document, TableCell
 
 _HEADER_N = re.compile(r"(?<![A-Za-z])[Nn]\s{0,2}=\s{0,2}(?P<n>\d{1,6})")
 _P_LABEL = re.compile(

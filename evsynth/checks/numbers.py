@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evsynth._numbers import DASH, NUMBER_WORD, number_from_words  # noqa: F401 (re-exported)
-from evsynth.document import Document
+from evsynth._shared.numbers import DASH, NUMBER_WORD, number_from_words  # noqa: F401 (re-exported)
+from evsynth.reading.document import Document
 
 NUM = r"\d{1,7}(?:\.\d{1,6})?"
 

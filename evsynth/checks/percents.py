@@ -39,7 +39,7 @@ from evsynth.checks.numbers import (
     sentences,
     word_to_int,
 )
-from evsynth.document import Document, Table, TableCell
+from evsynth.reading.document import Document, Table, TableCell
 
 PCT = r"\d{1,3}(?:\.\d{1,4})?"
 _PCT_FRACTION = re.compile(

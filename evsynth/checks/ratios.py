@@ -44,7 +44,7 @@ from evsynth.checks.numbers import (
     report_name,
     sentences,
 )
-from evsynth.document import Document, TableCell
+from evsynth.reading.document import Document, TableCell
 
 # residual log-scale asymmetry (beyond what rounding can produce), as a fraction of ln(U/L)
 ASYMMETRY_SLACK = 0.10

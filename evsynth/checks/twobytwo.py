@@ -42,7 +42,7 @@ from evsynth.checks.numbers import (
     report_name,
     sentences,
 )
-from evsynth.document import Document, Table, TableCell
+from evsynth.reading.document import Document, Table, TableCell
 
 _P_ROW = re.compile(r"^\s*(?:p|p[\s-]{0,2}values?|sig\.?)\s*$", re.IGNORECASE)
 _INT = re.compile(r"^\s*(\d{1,6})\s*$")

@@ -40,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from evsynth._io import atomic_write_csv, atomic_write_text
+    from evsynth._shared.files import atomic_write_csv, atomic_write_text
     from evsynth.checks import check
 
     findings = check(args.paths or None, progress=not args.quiet)

@@ -55,7 +55,7 @@ def describe(doc) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from evsynth import bundled_papers
-    from evsynth.reader import read_many
+    from evsynth.reading.reader import read_many
 
     paths = args.paths or bundled_papers()
     docs, failures = read_many(paths)

@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from evsynth.workflow import run as run_synthesis
+    from evsynth.review.workflow import run as run_synthesis
 
     curation = False if args.no_curation else (args.curation or True)
     result = run_synthesis(args.paths or None, args.out, curation=curation, progress=not args.quiet)

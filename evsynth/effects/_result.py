@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evsynth._display import FrameDisplay
+from evsynth._shared.display import FrameDisplay
+from evsynth.effects.transforms import transf_iarcsin, transf_ilogit, transf_ipft
 from evsynth.errors import EffectSizeError
 
 # metafor measure code -> the name of the analysis scale used in the evidence pipeline
@@ -69,8 +70,6 @@ def back_transform(
     with sample size ``ni`` (``transf.ipft``); CLL (log(-log S)) -> ``exp(-exp(x))``;
     RD and PR -> identity.
     """
-    from evsynth.effects.proportions import transf_iarcsin, transf_ilogit, transf_ipft
-
     x = np.asarray(values, dtype=float)
     if measure in RATIO_MEASURES:
         return np.exp(x)

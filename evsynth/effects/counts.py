@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from evsynth._display import FrameDisplay
+from evsynth._shared.display import FrameDisplay
 from evsynth.effects import _validate as v
 from evsynth.effects._result import EffectSize, NotEstimable
 from evsynth.errors import EffectSizeError

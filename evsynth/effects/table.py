@@ -177,7 +177,7 @@ def effect_sizes(
 ) -> pd.DataFrame:
     """Effect sizes for a slice of the evidence table, one output row per input row.
 
-    Rules by ``measure`` (columns of :data:`evsynth.schema.EVIDENCE_COLUMNS`):
+    Rules by ``measure`` (columns of :data:`evsynth.extraction.schema.EVIDENCE_COLUMNS`):
 
     - "HR", "OR", "RR" with estimate and CI: log ratio, SE from the CI
       (:func:`log_ratio_from_ci`); with estimate and p-value only: SE from the p-value
@@ -212,7 +212,9 @@ def effect_sizes(
             "effect_sizes needs a pandas DataFrame (a slice of the evidence table)."
         )
     if "measure" not in evidence.columns:
-        raise EffectSizeError("the evidence table has no 'measure' column; see evsynth.schema.")
+        raise EffectSizeError(
+            "the evidence table has no 'measure' column; see evsynth.extraction.schema."
+        )
     if errors not in ("raise", "not_estimable"):
         raise EffectSizeError(f"errors={errors!r} must be 'raise' or 'not_estimable'.")
     if counts_measure not in ("OR", "RR", "RD"):
@@ -267,7 +269,9 @@ def effect_sizes(
             elif measure == "survival_rate":
                 results[idx] = _survival_row(row, survival_transform)
             else:
-                results[idx] = NotEstimable(f"unknown measure {measure!r} (see evsynth.schema)")
+                results[idx] = NotEstimable(
+                    f"unknown measure {measure!r} (see evsynth.extraction.schema)"
+                )
         except EffectSizeError as err:
             fail(idx, row, err)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from evsynth._io import atomic_write_bytes
+from evsynth._shared.files import atomic_write_bytes
 from evsynth.plots.style import MM_PER_INCH, PlotError, plotting_context
 
 FORMATS = {

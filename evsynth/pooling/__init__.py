@@ -33,9 +33,8 @@ from evsynth.pooling.inference import (
     prediction_interval,
     q_profile_interval,
 )
-from evsynth.pooling.metareg import meta_regression
 from evsynth.pooling.result import MetaAnalysis, MetaRegression
-from evsynth.pooling.rma import meta_analysis
+from evsynth.pooling.rma import meta_analysis, meta_regression
 from evsynth.pooling.sparse import SparsePoolingResult, mantel_haenszel, peto
 
 __all__ = [

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from evsynth._display import FrameDisplay
+from evsynth._shared.display import FrameDisplay
 from evsynth.errors import PoolingError
 
 TAU_PRIORS = ("halfnormal", "halfcauchy")
@@ -277,7 +277,7 @@ def bayesian_meta_analysis(
     PoolingError
         for invalid input (as ``meta_analysis``), an unknown prior, or a non-positive scale.
     """
-    from evsynth.pooling.rma import prepare_input
+    from evsynth.pooling.data import prepare_input
 
     inp = prepare_input(yi, vi, sei=sei, labels=labels, measure=measure)
     y, v = inp.yi, inp.vi

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evsynth._display import FrameDisplay
+from evsynth._shared.display import FrameDisplay
 from evsynth.errors import PoolingError
 from evsynth.pooling.influence import resolve_model
 
@@ -157,7 +157,7 @@ def egger_test(
     se = np.sqrt(v)
     lv = opts["level"]
     if model == "rma":
-        from evsynth.pooling.metareg import meta_regression
+        from evsynth.pooling.rma import meta_regression
 
         fit = meta_regression(
             y, v, mods=pd.DataFrame({"sei": se}), method=opts["method"], test=opts["test"], level=lv
@@ -326,7 +326,7 @@ def trim_and_fill(
         raise PoolingError(f"estimator must be 'L0' or 'R0'; got {estimator!r}.")
     notes = _check_k(k, force, "Trim-and-fill")
     if side is None:
-        from evsynth.pooling.metareg import meta_regression
+        from evsynth.pooling.rma import meta_regression
 
         reg = meta_regression(y, v, mods=pd.DataFrame({"sei": np.sqrt(v)}), method=meth, test="z")
         side = "right" if reg.beta[1] < 0 else "left"

@@ -323,7 +323,7 @@ def _unique_labels(labels: tuple[str, ...]) -> list[str]:
 
 def _clean_input(yi, vi, sei, labels, what: str):
     """Validate yi/vi(sei)/labels for the modules here (same rules as meta_analysis)."""
-    from evsynth.pooling.rma import prepare_input
+    from evsynth.pooling.data import prepare_input
 
     inp = prepare_input(yi, vi, sei=sei, labels=labels)
     return inp.yi, inp.vi, inp.labels

@@ -41,8 +41,8 @@ def resolve_model(
     A ``MetaAnalysis`` passed as ``yi`` supplies its data, labels, method, test, level and
     measure (the other arguments are ignored).
     """
+    from evsynth.pooling.data import prepare_input
     from evsynth.pooling.result import MetaAnalysis
-    from evsynth.pooling.rma import prepare_input
 
     if isinstance(yi, MetaAnalysis):
         m = yi

@@ -22,7 +22,7 @@ from evsynth.pooling.inference import fit_coefficients, heterogeneity, q_profile
 from evsynth.pooling.result import MetaRegression
 
 if TYPE_CHECKING:
-    from evsynth.pooling.rma import _Input
+    from evsynth.pooling.data import _Input
 
 
 def design_matrix(
@@ -192,33 +192,3 @@ def _r2_common(yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
     r2 = 1 - rss / tss
     adj = 1 - (1 - r2) * (k - 1) / (k - p)
     return max(0.0, 100 * adj)
-
-
-def meta_regression(
-    yi: Any = None,
-    vi: Any = None,
-    *,
-    mods: Any,
-    sei: Any = None,
-    data: pd.DataFrame | None = None,
-    labels: Any = None,
-    method: str = "REML",
-    test: str = "adhoc",
-    level: float = 0.95,
-    measure: str = "GEN",
-) -> MetaRegression:
-    """Meta-regression; the same as ``meta_analysis(..., mods=mods)`` (see there)."""
-    from evsynth.pooling.rma import meta_analysis
-
-    return meta_analysis(  # type: ignore[return-value]
-        yi,
-        vi,
-        sei=sei,
-        data=data,
-        labels=labels,
-        method=method,
-        test=test,
-        level=level,
-        measure=measure,
-        mods=mods,
-    )

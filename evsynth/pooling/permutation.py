@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evsynth._display import FrameDisplay
+from evsynth._shared.display import FrameDisplay
 from evsynth.errors import PoolingError
 from evsynth.pooling.gosh import GOSH_METHODS, _clean_input, _t_or_z_pvalue, fit_many
 

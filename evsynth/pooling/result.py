@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evsynth._display import FrameDisplay
+from evsynth._shared.display import FrameDisplay
 from evsynth.errors import PoolingError
 
 RATIO_MEASURES = ("HR", "OR", "RR", "IRR", "ROM")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evsynth._display import FrameDisplay
+from evsynth._shared.display import FrameDisplay
 from evsynth.effects.counts import _labels, _two_by_two_cells, escalc
 from evsynth.errors import EffectSizeError, PoolingError
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evsynth._display import FrameDisplay
+from evsynth._shared.display import FrameDisplay
 from evsynth.errors import PoolingError
 from evsynth.pooling.influence import resolve_model
 
@@ -157,8 +157,7 @@ def subgroup_analysis(
     PoolingError
         if ``groups`` has the wrong length or missing values, or there is only one subgroup.
     """
-    from evsynth.pooling.metareg import meta_regression
-    from evsynth.pooling.rma import meta_analysis
+    from evsynth.pooling.rma import meta_analysis, meta_regression
 
     y, v, lab, opts = resolve_model(yi, vi, sei, labels, method, test, level, measure)
     k = len(y)

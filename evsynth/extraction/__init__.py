@@ -1,7 +1,7 @@
-"""Extractors: from a :class:`~evsynth.document.Document` to evidence rows with provenance.
+"""Extractors: from a :class:`~evsynth.reading.document.Document` to evidence rows with provenance.
 
 ``extract_document(doc)`` runs every rule on one document and returns a DataFrame with the columns
-of :data:`evsynth.schema.EVIDENCE_COLUMNS` (``row_id``, ``study_id`` and ``curation`` are left
+of :data:`evsynth.extraction.schema.EVIDENCE_COLUMNS` (``row_id``, ``study_id`` and ``curation`` are left
 empty for the evidence-table stage). The rules are documented in ``docs/extraction.md``.
 """
 
@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evsynth.document import Document
 from evsynth.errors import ExtractionError
-from evsynth.extractors.context import Context
-from evsynth.extractors.counts import arm_size_mentions, count_rows
-from evsynth.extractors.estimates import estimate_rows
-from evsynth.extractors.pvalues import p_only_rows
-from evsynth.extractors.rates import rate_rows, single_arm_intervention
-from evsynth.extractors.rows import RowMaker
-from evsynth.extractors.segments import parsed_table_spans, sentences_of
-from evsynth.extractors.tables import table_rows
-from evsynth.extractors.text_tables import text_table_rows
-from evsynth.schema import EVIDENCE_COLUMNS
+from evsynth.extraction.context import Context
+from evsynth.extraction.counts import arm_size_mentions, count_rows
+from evsynth.extraction.estimates import estimate_rows
+from evsynth.extraction.pvalues import p_only_rows
+from evsynth.extraction.rates import rate_rows, single_arm_intervention
+from evsynth.extraction.rows import RowMaker
+from evsynth.extraction.schema import EVIDENCE_COLUMNS
+from evsynth.extraction.segments import parsed_table_spans, sentences_of
+from evsynth.extraction.tables import table_rows, text_table_rows
+from evsynth.reading.document import Document
 
 __all__ = ["extract_document"]
 
@@ -31,12 +30,12 @@ def extract_document(doc: Document) -> pd.DataFrame:
     Parameters
     ----------
     doc : Document
-        A paper read by :func:`evsynth.read` (or :func:`evsynth.reader.read_string`).
+        A paper read by :func:`evsynth.read` (or :func:`evsynth.reading.reader.read_string`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per result, columns :data:`evsynth.schema.EVIDENCE_COLUMNS` in order.
+        One row per result, columns :data:`evsynth.extraction.schema.EVIDENCE_COLUMNS` in order.
         ``source_quote == doc.original[source_start:source_end]`` and contains every number of
         the row (except a denominator recovered from elsewhere in the paper, which ``notes``
         locates). Rows are ordered by their position in the paper.
@@ -44,7 +43,7 @@ def extract_document(doc: Document) -> pd.DataFrame:
     Raises
     ------
     ExtractionError
-        If ``doc`` is not a :class:`~evsynth.document.Document`.
+        If ``doc`` is not a :class:`~evsynth.reading.document.Document`.
     """
     if not isinstance(doc, Document):
         raise ExtractionError(

@@ -28,9 +28,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from evsynth.document import Document
 from evsynth.errors import CurationError
-from evsynth.schema import ANALYSES, EVIDENCE_COLUMNS, INTERVENTIONS, MEASURES
+from evsynth.evidence.frame import (
+    REJECTED_COLUMNS,
+    _join_notes,
+    _sorted,
+    conform_evidence,
+    find_conflicts,
+    row_ids,
+)
+from evsynth.evidence.provenance import row_problems
+from evsynth.extraction.schema import ANALYSES, EVIDENCE_COLUMNS, INTERVENTIONS, MEASURES
+from evsynth.reading.document import Document
 
 __all__ = [
     "Curation",
@@ -165,7 +174,7 @@ def file_sha256(path: str | Path) -> str:
 
 def _files(paths) -> list[Path]:
     if paths is None:
-        from evsynth.corpus import bundled_papers
+        from evsynth.reading.corpus import bundled_papers
 
         return bundled_papers()
     if isinstance(paths, (str, Path)):
@@ -440,7 +449,6 @@ def apply_curation(
     CurationError : the file belongs to other papers (sha256), names a row id the table does
         not have, or an addition's source cannot be found.
     """
-    from evsynth.evidence import _join_notes, _sorted, conform_evidence, find_conflicts, row_ids
 
     cur = curation if isinstance(curation, Curation) else load_curation(curation)
     if table.sources:
@@ -515,7 +523,6 @@ def apply_curation(
         ev = pd.concat([conform_evidence(ev), added], ignore_index=True)
     ev = _sorted(conform_evidence(ev))
     conflicts, ev = find_conflicts(ev)
-    from evsynth.evidence import REJECTED_COLUMNS
 
     rej = (
         pd.concat(
@@ -536,7 +543,7 @@ def _strip_conflict_notes(notes: str) -> str:
 
 
 def _read(sources) -> list[Document]:
-    from evsynth.reader import read_many
+    from evsynth.reading.reader import read_many
 
     docs, _ = read_many([Path(s) for s in sources])
     return docs
@@ -545,7 +552,6 @@ def _read(sources) -> list[Document]:
 def _added_row(
     a: CurationAddition, docs: dict[str, Document], study_of: dict[str, str], path: str
 ) -> dict:
-    from evsynth.evidence import row_problems
 
     if a.report not in docs:
         raise CurationError(f"{path}: {a.label}: the report is not among the papers read")

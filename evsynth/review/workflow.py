@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from evsynth._display import FrameDisplay
-from evsynth._io import atomic_write_csv, atomic_write_text
+from evsynth._shared.display import FrameDisplay
+from evsynth._shared.files import atomic_write_csv, atomic_write_text
 from evsynth.errors import EvsynthError
-from evsynth.synthesis import (
+from evsynth.review.synthesis import (
     Synthesis,
     SynthesisOptions,
     pooled_counts,
@@ -58,13 +58,13 @@ def default_curation(paths: list[Path]) -> Path | None:
 
     Looks at ``./extracted/curation.yaml`` (a checkout of the project) and the copy bundled with
     the package; a file belongs to the papers when the sha256 of every paper it names matches a
-    paper being run (see :mod:`evsynth.curation`).
+    paper being run (see :mod:`evsynth.evidence.curation`).
     """
-    from evsynth.curation import curation_belongs_to
+    from evsynth.evidence.curation import curation_belongs_to
 
     candidates = [
         Path.cwd() / "extracted" / "curation.yaml",
-        Path(__file__).parent / "data" / "curation.yaml",
+        Path(__file__).parents[1] / "data" / "curation.yaml",
     ]
     for c in candidates:
         if c.is_file() and curation_belongs_to(c, paths):
@@ -106,13 +106,13 @@ def run(
     out : output folder (created if needed).
     curation : a curation file; True (default) to use the one that belongs to these papers if
         there is one; False/None for none.
-    options : analysis choices (see :class:`evsynth.synthesis.SynthesisOptions`).
+    options : analysis choices (see :class:`evsynth.review.synthesis.SynthesisOptions`).
     progress : print progress to stderr.
     """
-    from evsynth.batch import expand, extract_many
     from evsynth.checks import check_documents
-    from evsynth.corpus import bundled_papers
-    from evsynth.evidence import extract_documents
+    from evsynth.evidence.batch import expand, extract_many
+    from evsynth.evidence.table import extract_documents
+    from evsynth.reading.corpus import bundled_papers
 
     out = Path(out)
     paths = [Path(p) for p in paths] if paths else bundled_papers()
@@ -166,7 +166,7 @@ def run(
     figures = _figures(synth, out / "figures")
     written.extend(p for pair in figures.values() for p in pair)
 
-    from evsynth.report import ReportInputs, report_html, report_markdown
+    from evsynth.review.report import ReportInputs, report_html, report_markdown
 
     bundled = {p.name for p in bundled_papers()}
     if {p.name for p in files} <= bundled:

@@ -1,7 +1,7 @@
 """Extract many papers on a Dask cluster (``pip install evsynth[dask]``).
 
-:func:`extract_many_dask` maps the same per-file step as :func:`evsynth.batch.extract_many`
-(:func:`evsynth.batch.extract_one`: ``read`` then ``extract_document``) over a ``dask.bag`` of
+:func:`extract_many_dask` maps the same per-file step as :func:`evsynth.evidence.batch.extract_many`
+(:func:`evsynth.evidence.batch.extract_one`: ``read`` then ``extract_document``) over a ``dask.bag`` of
 paths, so a laptop run and a cluster run give identical documents, rows and failures. Workers
 must see the same file system paths (a shared disk, or files copied to every worker).
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from evsynth.batch import FileFailure, collect, expand, extract_one
 from evsynth.errors import EvsynthError
+from evsynth.evidence.batch import FileFailure, collect, expand, extract_one
 
 __all__ = ["extract_many_dask"]
 
@@ -45,7 +45,7 @@ def extract_many_dask(
 
     Returns
     -------
-    (docs, evidence_rows, failures) exactly as :func:`evsynth.batch.extract_many` returns them,
+    (docs, evidence_rows, failures) exactly as :func:`evsynth.evidence.batch.extract_many` returns them,
     in path order. Dask has no per-task memory limit here; use the cluster's worker memory
     settings (a worker that dies is restarted by ``distributed`` and the task retried).
 

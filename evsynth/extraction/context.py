@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 import re
 
-from evsynth.extractors.labels import (
+from evsynth.extraction.labels import (
     analysis_of,
     comparator_for,
     dose_detail,
     find_interventions,
     find_outcomes,
 )
-from evsynth.extractors.segments import Sentence
+from evsynth.extraction.segments import Sentence
 
 __all__ = ["Context", "clean_phrase", "comparison_phrase", "intervention_phrase"]
 

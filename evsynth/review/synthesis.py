@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evsynth._display import FrameDisplay
+from evsynth._shared.display import FrameDisplay
 
 #: default questions: (intervention, outcome)
 DEFAULT_QUESTIONS: tuple[tuple[str, str], ...] = (
@@ -305,7 +305,7 @@ def summary_reports_of(studies: pd.DataFrame) -> set[str]:
         dup = str(s.get("duplicate_of") or "")
         if not dup:
             continue
-        # convention of evsynth.studies: "<report> duplicates <report>: <why>" entries, ';'-separated
+        # convention of evsynth.evidence.studies: "<report> duplicates <report>: <why>" entries, ';'-separated
         for part in dup.split(";"):
             head = part.strip().split(" duplicates ")[0].strip()
             if head:
@@ -468,7 +468,7 @@ def synthesize(
 
     Parameters
     ----------
-    evidence : the evidence table (columns of :data:`evsynth.schema.EVIDENCE_COLUMNS`).
+    evidence : the evidence table (columns of :data:`evsynth.extraction.schema.EVIDENCE_COLUMNS`).
     studies : the studies table (used to rank summary pages after full texts).
     options : analysis choices; defaults are documented in :class:`SynthesisOptions`.
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import bisect
 import re
 
-from evsynth.extractors.context import Context, clean_phrase, comparison_phrase
-from evsynth.extractors.labels import find_interventions, find_outcomes
-from evsynth.extractors.patterns import find_p_values
-from evsynth.extractors.rows import RowMaker
-from evsynth.extractors.segments import Sentence
+from evsynth.extraction.context import Context, clean_phrase, comparison_phrase
+from evsynth.extraction.labels import find_interventions, find_outcomes
+from evsynth.extraction.patterns import find_p_values
+from evsynth.extraction.rows import RowMaker
+from evsynth.extraction.segments import Sentence
 
 __all__ = ["p_only_rows", "arm_sizes_in"]
 

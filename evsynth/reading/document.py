@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evsynth._display import FrameDisplay
+from evsynth._shared.display import FrameDisplay
 
 SECTION_NAMES = (
     "front",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evsynth.document import Document
+from evsynth.reading.document import Document
 
 __all__ = ["Sentence", "sentences_of"]
 
@@ -47,8 +47,8 @@ def parsed_table_spans(doc: Document) -> list[tuple[int, int]]:
     return _table_mask(doc, only_with_cells=True)
 
 
-def table_is_garbled(table) -> bool:  # late import: text_tables imports this module's users
-    from evsynth.extractors.text_tables import table_is_garbled as f
+def table_is_garbled(table) -> bool:  # late import: tables imports this module's users
+    from evsynth.extraction.tables import table_is_garbled as f
 
     return f(table)
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 
-from evsynth._numbers import NUMBER_WORD, number_from_words
-from evsynth.extractors.context import Context
-from evsynth.extractors.counts import pct_matches
-from evsynth.extractors.labels import find_interventions, find_outcomes
-from evsynth.extractors.rows import RowMaker
-from evsynth.extractors.segments import Sentence
+from evsynth._shared.numbers import NUMBER_WORD, number_from_words
+from evsynth.extraction.context import Context
+from evsynth.extraction.counts import pct_matches
+from evsynth.extraction.labels import find_interventions, find_outcomes
+from evsynth.extraction.rows import RowMaker
+from evsynth.extraction.segments import Sentence
 
 __all__ = ["rate_rows", "single_arm_intervention"]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evsynth.extractors.context import Context
-from evsynth.extractors.labels import find_interventions, find_outcomes
-from evsynth.extractors.rows import RowMaker
-from evsynth.extractors.segments import Sentence
+from evsynth.extraction.context import Context
+from evsynth.extraction.labels import find_interventions, find_outcomes
+from evsynth.extraction.rows import RowMaker
+from evsynth.extraction.segments import Sentence
 
 __all__ = ["count_rows", "ArmRate", "arm_size_mentions", "pct_matches"]
 

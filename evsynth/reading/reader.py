@@ -1,7 +1,7 @@
-"""Read papers (.txt, .md, .pdf) into :class:`~evsynth.document.Document` objects.
+"""Read papers (.txt, .md, .pdf) into :class:`~evsynth.reading.document.Document` objects.
 
 ``read(path)`` decodes (or extracts, for PDFs) the original text, normalizes it with an exact
-offset map (:mod:`evsynth.normalize`), and finds the title, DOI, trial registrations, sections
+offset map (:mod:`evsynth.reading.normalize`), and finds the title, DOI, trial registrations, sections
 and tables. ``read_many(paths)`` reads many files and folders, reporting each failure and
 going on.
 """
@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evsynth.document import Document, Section, Table
 from evsynth.errors import (
     DecodeError,
     EmptyFileError,
@@ -24,9 +23,10 @@ from evsynth.errors import (
     ReadError,
     UnsupportedFormatError,
 )
-from evsynth.metadata import find_doi, find_registrations, find_sections, find_title
-from evsynth.normalize import normalize
-from evsynth.tables import find_tables
+from evsynth.reading.document import Document, Section, Table
+from evsynth.reading.metadata import find_doi, find_registrations, find_sections, find_title
+from evsynth.reading.normalize import normalize
+from evsynth.reading.tables import find_tables
 
 __all__ = [
     "FALLBACK_ENCODING",
@@ -190,7 +190,7 @@ def read(path: str | os.PathLike[str]) -> Document:
     if size == 0:
         raise EmptyFileError(p, "the file is empty (0 bytes); was the download incomplete?")
     if fmt == "pdf":
-        from evsynth.pdf import extract_pdf
+        from evsynth.reading.pdf import extract_pdf
 
         pdf = extract_pdf(p)
         return _document(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from evsynth.document import Section
+from evsynth.reading.document import Section
 
 __all__ = ["find_doi", "find_registrations", "find_sections", "find_title", "HEADINGS"]
 

@@ -4,7 +4,7 @@ A *report* is one file; a *study* is one cohort of patients. Two files can repor
 (a summary page and the full text), and two different studies can share patients (same centre,
 same trial registration, overlapping enrolment). This module reads the metadata a reviewer uses to
 decide both questions from the text of each report and builds ``studies.csv``
-(:data:`evsynth.schema.STUDY_COLUMNS`).
+(:data:`evsynth.extraction.schema.STUDY_COLUMNS`).
 
 Rules (all on the normalized text, never on particular papers):
 
@@ -34,9 +34,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from evsynth._numbers import number_from_words
-from evsynth.document import Document
-from evsynth.schema import STUDY_COLUMNS
+from evsynth._shared.numbers import number_from_words
+from evsynth.extraction.schema import STUDY_COLUMNS
+from evsynth.reading.document import Document
 
 #: minimum containment of 8-word shingles for two reports without a common DOI to be one study
 SAME_STUDY_CONTAINMENT = 0.30
@@ -686,7 +686,7 @@ def build_studies(docs: list[Document]) -> tuple[pd.DataFrame, dict[str, str]]:
 
     Returns
     -------
-    (studies, study_of) : the studies table (columns :data:`evsynth.schema.STUDY_COLUMNS`, one
+    (studies, study_of) : the studies table (columns :data:`evsynth.extraction.schema.STUDY_COLUMNS`, one
     row per study, sorted by study id) and a mapping report file name -> study id.
     """
     docs = sorted(docs, key=lambda d: Path(d.path).name)

@@ -6,8 +6,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from evsynth.document import Document
-from evsynth.schema import EVIDENCE_COLUMNS
+from evsynth.extraction.schema import EVIDENCE_COLUMNS
+from evsynth.reading.document import Document
 
 __all__ = ["empty_row", "RowMaker"]
 

@@ -6,7 +6,7 @@ pdfplumber's relative tolerance (``x_tolerance_ratio``), superscript exponents a
 written "10^-4", running headers and footers repeated on several pages are dropped, and each
 table found under a "Table N" caption is written as its caption, a blank line, one line per
 row with cells separated by tabs, and its footnote. The text-table parser
-(:mod:`evsynth.tables`) then reads these rows exactly as it reads a tab-separated ``.txt``
+(:mod:`evsynth.reading.tables`) then reads these rows exactly as it reads a tab-separated ``.txt``
 table, so a PDF and the same paper as text give the same cells.
 
 What was tuned and why is in ``docs/reader.md`` ("PDF handling").

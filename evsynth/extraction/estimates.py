@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from evsynth.extractors.context import Context, clean_phrase
-from evsynth.extractors.labels import find_outcomes
-from evsynth.extractors.patterns import P_VALUE_RE, find_ratio_estimates
-from evsynth.extractors.rows import RowMaker
-from evsynth.extractors.segments import Sentence
+from evsynth.extraction.context import Context, clean_phrase
+from evsynth.extraction.labels import find_outcomes
+from evsynth.extraction.patterns import P_VALUE_RE, find_ratio_estimates
+from evsynth.extraction.rows import RowMaker
+from evsynth.extraction.segments import Sentence
 
 __all__ = ["estimate_rows"]
 

@@ -1,4 +1,4 @@
-"""Tables: from text layouts (and PDF cell grids) to :class:`~evsynth.document.Table` objects.
+"""Tables: from text layouts (and PDF cell grids) to :class:`~evsynth.reading.document.Table` objects.
 
 Two text layouts are recognized after a caption line ("Table 5 | ...", "TABLE 2 ...", "Table 3.
 ..."):
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evsynth.document import Table, TableCell
+from evsynth.reading.document import Table, TableCell
 
 __all__ = ["RawCell", "FoundTable", "build_table", "find_tables", "CAPTION"]
 
