@@ -74,3 +74,27 @@ class EffectSizeError(EvsynthError, ValueError):
 
 class PoolingError(EvsynthError, ValueError):
     """Inputs to a meta-analysis are impossible or insufficient."""
+
+
+class ProtocolError(EvsynthError, ValueError):
+    """A review protocol file is malformed: one line naming the file, the key and what is wrong.
+
+    Parameters
+    ----------
+    path : the protocol file ("" when the protocol was built in code)
+    key : dotted path of the offending key, e.g. "outcomes.falls.kind" ("" for the whole file)
+    problem : what is wrong and what to write instead
+    line : 1-based line of the key in the file, when known
+    """
+
+    def __init__(self, path: str | Path, key: str, problem: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.key = key
+        self.problem = problem
+        self.line = line
+        where = self.path or "protocol"
+        if line:
+            where += f", line {line}"
+        if key:
+            where += f", {key}"
+        super().__init__(f"{where}: {problem}")

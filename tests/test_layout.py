@@ -1,7 +1,8 @@
 """The package layout shows the pipeline: stages in order, no import circles, a small public API.
 
 Every ``import`` of an evsynth module anywhere in a module (module level or inside a function)
-is an edge of the graph checked here; a late import is still a dependency.
+is an edge of the graph checked here; a late import is still a dependency. Imports under
+``if TYPE_CHECKING:`` are not (they never run).
 """
 
 from __future__ import annotations
@@ -59,7 +60,15 @@ def _edges() -> dict[str, set[str]]:
     for mod, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         pkg = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+        skip = {
+            id(n)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+            for n in ast.walk(block)
+        }
         for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]

@@ -38,7 +38,14 @@ from evsynth.evidence.frame import (
     row_ids,
 )
 from evsynth.evidence.provenance import row_problems
-from evsynth.extraction.schema import ANALYSES, EVIDENCE_COLUMNS, INTERVENTIONS, MEASURES
+from evsynth.extraction.schema import (
+    ANALYSES,
+    EVIDENCE_COLUMNS,
+    FLOAT_COLUMNS,
+    INT_COLUMNS,
+    INTERVENTIONS,
+    MEASURES,
+)
 from evsynth.reading.document import Document
 
 __all__ = [
@@ -68,8 +75,8 @@ PROTECTED = (
 _TOP_KEYS = {"evsynth_curation", "papers", "entries", "add"}
 _ENTRY_KEYS = {"row_id", "action", "set", "reason", "report"}
 _ADD_KEYS = {"report", "source_start", "source_end", "source_quote", "fields", "reason"}
-_FLOATS = {"estimate", "ci_lower", "ci_upper", "ci_level", "p_value", "rate_se"}
-_INTS = {"events_int", "total_int", "events_ctl", "total_ctl", "source_start", "source_end"}
+_FLOATS = set(FLOAT_COLUMNS)
+_INTS = set(INT_COLUMNS)
 _P_OPERATORS = ("=", "<", ">", "<=", "")
 
 

@@ -20,12 +20,10 @@ import numpy as np
 import pandas as pd
 
 from evsynth.errors import EvsynthError, ExtractionError
-from evsynth.extraction.schema import EVIDENCE_COLUMNS
+from evsynth.extraction.schema import EVIDENCE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS
 
 __all__ = ["conform_evidence", "empty_evidence", "row_ids", "find_conflicts", "read_evidence"]
 
-FLOAT_COLUMNS = ("estimate", "ci_lower", "ci_upper", "ci_level", "p_value", "rate_se")
-INT_COLUMNS = ("events_int", "total_int", "events_ctl", "total_ctl", "source_start", "source_end")
 STRING_COLUMNS = tuple(c for c in EVIDENCE_COLUMNS if c not in FLOAT_COLUMNS + INT_COLUMNS)
 
 #: the numbers of a row that must appear in its quote (ci_level may be implied by "95% CI")

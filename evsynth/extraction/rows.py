@@ -6,30 +6,15 @@ import math
 from pathlib import Path
 from typing import Any
 
-from evsynth.extraction.schema import EVIDENCE_COLUMNS
+from evsynth.extraction.schema import EVIDENCE_COLUMNS, NUMERIC_COLUMNS
 from evsynth.reading.document import Document
 
 __all__ = ["empty_row", "RowMaker"]
 
-_NUMERIC = {
-    "estimate",
-    "ci_lower",
-    "ci_upper",
-    "ci_level",
-    "p_value",
-    "events_int",
-    "total_int",
-    "events_ctl",
-    "total_ctl",
-    "rate_se",
-    "source_start",
-    "source_end",
-}
-
 
 def empty_row() -> dict[str, Any]:
     """A row with every evidence column: '' for text, NaN for numbers."""
-    return {c: (math.nan if c in _NUMERIC else "") for c in EVIDENCE_COLUMNS}
+    return {c: (math.nan if c in NUMERIC_COLUMNS else "") for c in EVIDENCE_COLUMNS}
 
 
 class RowMaker:

@@ -12,12 +12,15 @@ from __future__ import annotations
 EVIDENCE_COLUMNS: dict[str, str] = {
     "row_id": "stable id of the row that survives re-extraction (report + what + where), used by curation",
     "study_id": "first author's surname + year, e.g. 'zhang2025'; reports of one study share it",
+    "cited_study": "for a study listed in a meta-analysis (its table of included studies or forest plot): the study as the listing names it, e.g. 'Park 2015 [12]'; '' for a report's own results",
     "report": "file name of the report the row came from",
-    "intervention": "normalized: glucocorticoid, tocilizumab, ruxolitinib, or '' for a non-treatment covariate",
+    "intervention": "normalized intervention label from the protocol, or '' (no protocol, a covariate, or a term the protocol does not list)",
     "intervention_detail": "dose subgroup or regimen as written, e.g. 'low-dose ≤8 mg/kg'",
     "intervention_as_reported": "the paper's own words for the exposure or row label, e.g. 'Received steroids'",
-    "comparator": "the comparison group, e.g. 'no glucocorticoid', '0 mg/kg (reference)', or '' if single-arm",
-    "outcome": "normalized: CR, MRD-negative CR, OS, PFS, EFS, LFS, or another short upper-case code",
+    "comparator": "normalized comparator label from the protocol (e.g. 'control'), 'no <intervention>' for an untreated arm, a reference level as written ('0 mg/kg (reference)'), or '' if single-arm",
+    "comparator_as_reported": "the paper's own words for the comparison group, e.g. 'placebo recipients', 'Non-GC'",
+    "subgroup": "subgroup or stratum of the population the row is about, as written (e.g. 'age ≥ 65 years'); '' for the whole population",
+    "outcome": "normalized outcome label from the protocol, or '' when no protocol term names it",
     "outcome_as_reported": "the paper's own words for the outcome",
     "measure": "HR, OR, RR, counts (2x2 responders), proportion (single-arm rate), survival_rate, p_only",
     "analysis": "univariable, multivariable, or '' when the paper does not say",
@@ -32,6 +35,7 @@ EVIDENCE_COLUMNS: dict[str, str] = {
     "total_int": "size of the intervention arm",
     "events_ctl": "responders/events in the comparator arm",
     "total_ctl": "size of the comparator arm",
+    "weight": "the weight (percent) printed for this study in a meta-analysis listing, else empty",
     "rate_se": "standard error of a survival rate or proportion, as reported (0-1 scale)",
     "timepoint": "landmark or assessment time as written, e.g. '12 months', 'day 30'",
     "section": "section of the paper: abstract, results, table, ...",
@@ -39,10 +43,21 @@ EVIDENCE_COLUMNS: dict[str, str] = {
     "source_start": "start offset of the quote in the report's original text",
     "source_end": "end offset (exclusive)",
     "source_quote": "original[source_start:source_end]; contains every number of the row",
+    "page": "for a PDF: the 1-based page of the quote's first character; empty for text",
+    "source_boxes": "for a PDF: where the quote is printed, 'page:x0,top,x1,bottom' per line in PDF points from the page's top-left corner, ';'-separated; '' for text",
     "extractor": "name of the rule that produced the row",
     "curation": "'' (as extracted), 'accepted', 'corrected', 'added' after a reviewer's curation",
     "notes": "anything a reviewer must know about the row (assumptions, conflicts)",
 }
+
+#: columns holding real numbers (float64; NaN when missing)
+FLOAT_COLUMNS = ("estimate", "ci_lower", "ci_upper", "ci_level", "p_value", "rate_se", "weight")
+#: columns holding whole numbers (nullable Int64)
+INT_COLUMNS = (
+    "events_int", "total_int", "events_ctl", "total_ctl", "source_start", "source_end", "page",
+)  # fmt: skip
+#: every other column is text ('' when missing)
+NUMERIC_COLUMNS = FLOAT_COLUMNS + INT_COLUMNS
 
 STUDY_COLUMNS: dict[str, str] = {
     "study_id": "first author's surname + year",
