@@ -539,6 +539,8 @@ def protocol_from_dict(
 def bundled_protocols() -> dict[str, Path]:
     """The protocols shipped with evsynth, by name (file name without ``.yaml``)."""
     root = resources.files("evsynth") / "data" / "protocols"
+    if not root.is_dir():
+        return {}
     return {
         Path(str(p)).stem: Path(str(p))
         for p in sorted(root.iterdir(), key=lambda p: p.name)
