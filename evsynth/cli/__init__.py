@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "verify": "check that every number in an evidence table is in its quoted source span",
     "check": "find reported numbers that cannot all be true (statcheck for clinical papers)",
     "run": "the whole synthesis: read, extract, curate, check, pool, plot, report",
+    "pool": "pool your own CSV of study estimates (random effects) and draw its forest plot",
 }
 
 
@@ -57,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``evsynth`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # a command is required: show what there is, exit like a usage error
+        parser.print_help(sys.stderr)
+        return 2
     try:
         return int(_module(args.command).run(args) or 0)
     except EvsynthError as exc:

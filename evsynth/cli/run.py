@@ -23,14 +23,57 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         help="curation YAML file to apply (default: the one that belongs to the papers)",
     )
     group.add_argument("--no-curation", action="store_true", help="apply no curation file")
+    p.add_argument(
+        "--method", default="REML", help="tau² estimator of the primary analysis (default: REML)"
+    )
+    p.add_argument(
+        "--test",
+        default="adhoc",
+        help="test and CI of the primary analysis: adhoc (Hartung-Knapp-Sidik-Jonkman, ad hoc "
+        "correction; default), knha or z",
+    )
+    p.add_argument(
+        "--measure", default="OR", help="effect measure for 2x2 counts: OR (default), RR or RD"
+    )
+    p.add_argument("--style", default="default", help="figure style: default, revman or jama")
+    p.add_argument(
+        "--width",
+        type=float,
+        help="figure width in mm (85-90 for a single journal column; default: natural, <= 180)",
+    )
+    p.add_argument("--font", help="font family of the figures (e.g. Arial; default: DejaVu Sans)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
 def run(args: argparse.Namespace) -> int:
+    from evsynth.errors import EvsynthError
+    from evsynth.plots.style import STYLES
+    from evsynth.pooling import ALL_METHODS, TESTS
+    from evsynth.review.synthesis import SynthesisOptions
+    from evsynth.review.workflow import FigureOptions
     from evsynth.review.workflow import run as run_synthesis
 
+    for flag, value, allowed in (
+        ("--method", args.method, ALL_METHODS),
+        ("--test", args.test, TESTS),
+        ("--measure", args.measure, ("OR", "RR", "RD")),
+        ("--style", args.style, tuple(STYLES)),
+    ):
+        if value not in allowed:
+            raise EvsynthError(f"{flag} {value!r} is not known; use one of {', '.join(allowed)}")
+    if args.width is not None and not 30 <= args.width <= 250:
+        raise EvsynthError(f"--width {args.width:g} mm is not a figure width; give 30 to 250")
     curation = False if args.no_curation else (args.curation or True)
-    result = run_synthesis(args.paths or None, args.out, curation=curation, progress=not args.quiet)
+    options = SynthesisOptions(method=args.method, test=args.test, counts_measure=args.measure)
+    figures = FigureOptions(style=args.style, width_mm=args.width, font=args.font)
+    result = run_synthesis(
+        args.paths or None,
+        args.out,
+        curation=curation,
+        options=options,
+        figure_options=figures,
+        progress=not args.quiet,
+    )
     pooled = result.synthesis.pooled
     primary = pooled[pooled["role"] == "primary"]
     print(

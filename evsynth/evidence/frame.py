@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evsynth._shared.files import CsvProblem, read_csv_raw
 from evsynth.errors import EvsynthError, ExtractionError
 from evsynth.extraction.schema import EVIDENCE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS
 
@@ -345,6 +346,10 @@ def _sorted(evidence: pd.DataFrame) -> pd.DataFrame:
 def read_evidence(path: str | Path) -> pd.DataFrame:
     """Read an evidence.csv written by evsynth, with the schema's dtypes.
 
+    Text cells that the writer prefixed with an apostrophe to keep spreadsheets from running
+    them as formulas (see :mod:`evsynth._shared.files`) are restored to their raw values, so
+    ``evsynth verify`` checks the numbers against the quotes as extracted.
+
     Raises
     ------
     EvsynthError : when the file is missing or its columns are not the schema's.
@@ -352,7 +357,10 @@ def read_evidence(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise EvsynthError(f"{path}: no such evidence table; run 'evsynth extract --out DIR' first")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        frame = read_csv_raw(path)  # undoes the spreadsheet formula neutralization of the writer
+    except CsvProblem as exc:
+        raise EvsynthError(str(exc)) from None
     missing = [c for c in EVIDENCE_COLUMNS if c not in frame]
     if missing:
         raise EvsynthError(f"{path}: not an evidence table (missing columns {missing})")

@@ -108,6 +108,8 @@ class ReportInputs:
     failures: pd.DataFrame | None = None
     reproduce: list[str] = field(default_factory=list)
     inputs: pd.DataFrame | None = None  # file, sha256
+    versions: dict[str, str] = field(default_factory=dict)  # software -> version
+    sof: pd.DataFrame | None = None  # question, certainty (a summary of findings, e.g. GRADE)
 
 
 _EVIDENCE_SHOWN = [

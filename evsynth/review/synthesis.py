@@ -426,13 +426,16 @@ class Synthesis(FrameDisplay):
 
     ``pooled`` has the columns of :data:`POOLED_COLUMNS`; ``results`` maps
     ``(question slug, analysis name)`` to the fitted result object (for plotting);
-    ``options`` are the choices made.
+    ``options`` are the choices made; ``sof`` (optional) is a summary of findings with at least
+    the columns ``question`` and ``certainty`` (e.g. GRADE), put next to each answer in the report.
     """
 
     pooled: pd.DataFrame
     results: dict = field(repr=False)
     questions: tuple[Question, ...] = field(repr=False)
     options: SynthesisOptions = field(default_factory=SynthesisOptions)
+    #: optional summary of findings (columns ``question``, ``certainty``), shown by the report
+    sof: pd.DataFrame | None = field(default=None, repr=False)
 
     _display_title = "Pooled results (ratio scale)"
 

@@ -10,14 +10,17 @@ outputs, fixed figure metadata).
 from __future__ import annotations
 
 import hashlib
+import platform
+import shlex
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from evsynth._shared.display import FrameDisplay
-from evsynth._shared.files import atomic_write_csv, atomic_write_text
+from evsynth._shared.outputs import OutputProblem, OutputSet
 from evsynth.errors import EvsynthError
 from evsynth.review.synthesis import (
     Synthesis,
@@ -90,12 +93,267 @@ class RunResult(FrameDisplay):
         return self.synthesis.pooled.copy()
 
 
+@dataclass(frozen=True)
+class FigureOptions:
+    """How the run draws its figures (the numbers do not depend on it).
+
+    Attributes
+    ----------
+    style : "default", "revman" or "jama" (see :mod:`evsynth.plots.style`).
+    width_mm : figure width; None for the natural width (at most 180 mm, a double column);
+        85-90 for a single journal column.
+    font : font family (e.g. "Arial", "Liberation Serif"); None for the style's font.
+    formats : file types written for each figure.
+    """
+
+    style: str = "default"
+    width_mm: float | None = None
+    font: str | None = None
+    formats: tuple[str, ...] = ("png", "pdf")
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Everything a run has computed, handed to each output writer."""
+
+    out: Path
+    paths: tuple[Path, ...]
+    given_paths: bool
+    files: tuple[Path, ...]
+    curation: Path | None
+    options: SynthesisOptions
+    figure_options: FigureOptions
+    evidence: pd.DataFrame = field(repr=False)
+    studies: pd.DataFrame = field(repr=False)
+    findings: pd.DataFrame = field(repr=False)
+    failures: pd.DataFrame | None = field(repr=False)
+    synthesis: Synthesis = field(repr=False)
+    #: caption -> output names of the figures, filled in by the figure writer
+    figures: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+
+def _significant(frame: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
+    """Floats rounded to ``digits`` significant digits (3.974999999999999 -> 3.975)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col].dtype):
+            out[col] = [float(f"{v:.{digits}g}") if pd.notna(v) else v for v in out[col]]
+    return out
+
+
+#: pooled.csv column names (the same words as evidence.csv; units in the name)
+POOLED_CSV_NAMES = {"pvalue": "p_value", "i2": "i2_percent"}
+
+
+def pooled_table(synth: Synthesis) -> pd.DataFrame:
+    """The rows of ``pooled.csv``: one per question and analysis, with Q and the tau² CI.
+
+    Single-study rows have no method, tau², I², Q or prediction interval (nothing was pooled).
+    """
+    pooled = synth.pooled.copy()
+    slugs = {q.name: q.slug for q in synth.questions}
+    extra = {"q": [], "q_df": [], "q_p_value": [], "tau2_ci_lower": [], "tau2_ci_upper": []}
+    for _, r in pooled.iterrows():
+        res = synth.results.get((slugs.get(r["question"]), r["analysis"]))
+        ok = r["status"] == "pooled" and res is not None and hasattr(res, "q")
+        extra["q"].append(float(res.q) if ok else float("nan"))
+        extra["q_df"].append(int(res.q_df) if ok else pd.NA)
+        extra["q_p_value"].append(float(res.q_pvalue) if ok else float("nan"))
+        extra["tau2_ci_lower"].append(float(res.tau2_ci[0]) if ok else float("nan"))
+        extra["tau2_ci_upper"].append(float(res.tau2_ci[1]) if ok else float("nan"))
+    for name, values in extra.items():
+        pooled[name] = pd.array(values, dtype="Int64") if name == "q_df" else values
+    single = pooled["status"] != "pooled"
+    pooled.loc[single, "method"] = ""
+    pooled.loc[single, ["tau2", "i2", "pi_lower", "pi_upper"]] = float("nan")
+    at = list(pooled.columns).index("i2") + 1
+    cols = [c for c in pooled.columns if c not in extra]
+    cols[at:at] = list(extra)
+    return _significant(pooled[cols].rename(columns=POOLED_CSV_NAMES))
+
+
+def pooled_studies_table(synth: Synthesis) -> pd.DataFrame:
+    """Per-study inputs of every pooled analysis, as metafor or RevMan read them.
+
+    Columns: question, analysis, study, measure, ``yi`` (log ratio, or the difference for RD),
+    ``vi``, ``sei`` (= sqrt(vi)) and ``weight_percent`` (the analysis's random-effects weight).
+    In R: ``d <- read.csv("pooled_studies.csv", fileEncoding = "UTF-8-BOM");
+    metafor::rma(yi, sei = sei, data = subset(d, question == "..." & analysis == "primary"))``;
+    in RevMan, "generic inverse variance" data take ``yi`` and ``sei``.
+    """
+    rows = []
+    slugs = {q.slug: q.name for q in synth.questions}
+    for (slug, analysis), res in synth.results.items():
+        yi, vi = getattr(res, "yi", None), getattr(res, "vi", None)
+        if yi is None or vi is None:
+            continue
+        weights = getattr(res, "weights", None) or (float("nan"),) * len(yi)
+        for label, y, v, w in zip(res.labels, yi, vi, weights, strict=False):
+            rows.append(
+                {
+                    "question": slugs.get(slug, slug),
+                    "analysis": analysis,
+                    "study": label,
+                    "measure": res.measure,
+                    "yi": float(y),
+                    "vi": float(v),
+                    "sei": float(v) ** 0.5,
+                    "weight_percent": float(w),
+                }
+            )
+    cols = ["question", "analysis", "study", "measure", "yi", "vi", "sei", "weight_percent"]
+    return _significant(pd.DataFrame(rows, columns=cols), digits=8)
+
+
+def reproduce_commands(state: RunState) -> list[str]:
+    """Shell lines that rerun this run from a checkout (every argument ``shlex``-quoted)."""
+    import evsynth
+
+    q = shlex.quote
+    checkout = Path(evsynth.__file__).resolve().parents[1]
+    lines = []
+    if (checkout / "pyproject.toml").is_file():
+        lines.append(f"python3 -m pip install -e {q(str(checkout))}")
+    else:
+        lines.append(f"# evsynth {evsynth.__version__} was installed from a built package")
+    args = ["python3", "-m", "evsynth", "run"]
+    if state.given_paths:
+        args += [str(Path(p).resolve()) for p in state.paths]
+    args += ["--out", str(state.out.resolve())]
+    if state.curation is not None:
+        args += ["--curation", str(Path(state.curation).resolve())]
+    else:
+        args += ["--no-curation"]
+    o, d = state.options, SynthesisOptions()
+    for flag, value, default in (
+        ("--method", o.method, d.method),
+        ("--test", o.test, d.test),
+        ("--measure", o.counts_measure, d.counts_measure),
+    ):
+        if value != default:
+            args += [flag, str(value)]
+    fo = state.figure_options
+    if fo.style != "default":
+        args += ["--style", fo.style]
+    if fo.width_mm is not None:
+        args += ["--width", f"{fo.width_mm:g}"]
+    if fo.font:
+        args += ["--font", fo.font]
+    lines.append(" ".join(q(a) for a in args))
+    return lines
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of evsynth, Python and the numerical libraries the results depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import evsynth
+
+    out = {"evsynth": evsynth.__version__, "python": platform.python_version()}
+    for name in ("numpy", "scipy", "pandas", "matplotlib"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover
+            out[name] = "not installed"
+    return out
+
+
+def input_hashes(state: RunState) -> pd.DataFrame:
+    """File name, full path and sha256 of every paper the synthesis rests on."""
+    return pd.DataFrame(
+        {
+            "file": [p.name for p in state.files],
+            "path": [str(p.resolve()) for p in state.files],
+            "sha256": [_sha256(p) for p in state.files],
+        }
+    )
+
+
+def run_record(state: RunState) -> dict[str, object]:
+    """What ``run.json`` records besides the files written: versions, inputs, choices, command."""
+    return {
+        "software": software_versions(),
+        "inputs": input_hashes(state).to_dict(orient="records"),
+        "curation": None
+        if state.curation is None
+        else {"path": str(Path(state.curation).resolve()), "sha256": _sha256(state.curation)},
+        "choices": state.options.describe(),
+        "figures": {
+            "style": state.figure_options.style,
+            "width_mm": state.figure_options.width_mm,
+            "font": state.figure_options.font,
+        },
+        "reproduce": reproduce_commands(state),
+    }
+
+
+def _write_tables(state: RunState, outputs: OutputSet) -> None:
+    outputs.csv("evidence.csv", state.evidence)
+    outputs.csv("studies.csv", state.studies)
+    outputs.csv("findings.csv", state.findings)
+    outputs.csv("pooled.csv", pooled_table(state.synthesis))
+    outputs.csv("pooled_studies.csv", pooled_studies_table(state.synthesis))
+    if state.failures is not None and len(state.failures):
+        outputs.csv("failures.csv", state.failures)
+
+
+def _write_figures(state: RunState, outputs: OutputSet) -> None:
+    state.figures.update(_figures(state.synthesis, outputs, state.figure_options))
+
+
+def _write_report(state: RunState, outputs: OutputSet) -> None:
+    from evsynth.reading.corpus import bundled_papers
+    from evsynth.review.report import ReportInputs, report_html, report_markdown
+
+    files, cur, options = state.files, state.curation, state.options
+    bundled = {p.name for p in bundled_papers()}
+    if {p.name for p in files} <= bundled:
+        title = "evsynth: steroids and tocilizumab after CAR-T therapy — evidence synthesis"
+        question = QUESTION_TEXT
+    else:
+        title = f"evsynth: evidence synthesis of {len(files)} report(s)"
+        question = question_text(options)
+    reproduce = reproduce_commands(state)
+    if cur:
+        reproduce.append(f"# curation applied: {cur.name} (sha256 {_sha256(cur)})")
+    pngs = {cap: next(n for n in names if n.endswith(".png")) for cap, names in state.figures.items()}
+    inp = ReportInputs(
+        title=title,
+        question=question,
+        studies=state.studies,
+        evidence=state.evidence,
+        pooled=state.synthesis.pooled,
+        findings=state.findings,
+        choices=options.describe()
+        + ([f"Curation file applied: {cur.name}."] if cur else ["No curation file applied."]),
+        figures={cap: outputs.path(name) for cap, name in pngs.items()},
+        failures=state.failures,
+        reproduce=reproduce,
+        inputs=input_hashes(state),
+        versions=software_versions(),
+        sof=getattr(state.synthesis, "sof", None),
+    )
+    outputs.text("report.md", report_markdown(inp, pngs))
+    outputs.text("report.html", report_html(inp))
+
+
+#: the run's outputs, written in this order into the staging folder; a stage that adds an
+#: output appends ``(name, writer)`` here (a writer takes the RunState and the OutputSet).
+OUTPUT_WRITERS: list[tuple[str, Callable[[RunState, OutputSet], None]]] = [
+    ("tables", _write_tables),
+    ("figures", _write_figures),
+    ("report", _write_report),
+]
+
+
+
 def run(
     paths: list[str | Path] | None = None,
     out: str | Path = "evsynth-out",
     *,
     curation: str | Path | None | bool = True,
     options: SynthesisOptions | None = None,
+    figure_options: FigureOptions | None = None,
     progress: bool = True,
 ) -> RunResult:
     """Run the whole synthesis and write every output into ``out``.
@@ -107,22 +365,51 @@ def run(
     curation : a curation file; True (default) to use the one that belongs to these papers if
         there is one; False/None for none.
     options : analysis choices (see :class:`evsynth.review.synthesis.SynthesisOptions`).
+    figure_options : style, width and font of the figures (see :class:`FigureOptions`).
     progress : print progress to stderr.
+
+    The outputs are written as a set (see :mod:`evsynth._shared.outputs`): ``out`` is checked
+    before any paper is read, the files are staged beside it and swapped in at the end, so a run
+    that stops leaves the previous complete set, and a second run into the same folder at the
+    same time is refused.
     """
+    if curation not in (True, False, None) and not Path(curation).is_file():
+        raise EvsynthError(f"{curation}: no such curation file")
+    try:
+        outputs = OutputSet(out)  # checked (and locked) before anything is read
+    except OutputProblem as exc:
+        raise EvsynthError(str(exc)) from None
+    out = outputs.out
+    given = paths is not None and len(paths) > 0
+    try:
+        return _run(
+            outputs, paths, given, curation, options or SynthesisOptions(),
+            figure_options or FigureOptions(), progress,
+        )  # fmt: skip
+    except BaseException:
+        outputs.abort()
+        raise
+
+
+def _run(
+    outputs: OutputSet,
+    paths: list[str | Path] | None,
+    given: bool,
+    curation: str | Path | None | bool,
+    options: SynthesisOptions,
+    figure_options: FigureOptions,
+    progress: bool,
+) -> RunResult:
     from evsynth.checks import check_documents
     from evsynth.evidence.batch import expand, extract_many
     from evsynth.evidence.table import extract_documents
     from evsynth.reading.corpus import bundled_papers
 
-    out = Path(out)
+    out = outputs.out
     paths = [Path(p) for p in paths] if paths else bundled_papers()
     files = [
         Path(f) for f in expand(paths)
     ]  # the reader's rule: README.md and hidden files skipped
-    options = options or SynthesisOptions()
-
-    if curation not in (True, False, None) and not Path(curation).is_file():
-        raise EvsynthError(f"{curation}: no such curation file")
 
     _progress(f"reading and extracting {len(files)} file(s), each in its own process", progress)
     docs, rows, failures = extract_many(files, progress=progress)
@@ -151,62 +438,37 @@ def run(
     findings = check_documents(docs, evidence=table)
     _progress("pooling", progress)
     synth = synthesize(evidence, studies, options)
-    pooled = synth.pooled
 
-    written: list[Path] = []
-    out.mkdir(parents=True, exist_ok=True)
-    written.append(atomic_write_csv(evidence, out / "evidence.csv"))
-    written.append(atomic_write_csv(studies, out / "studies.csv"))
-    written.append(atomic_write_csv(findings, out / "findings.csv"))
-    written.append(atomic_write_csv(pooled, out / "pooled.csv"))
-    if table.failures is not None and len(table.failures):
-        written.append(atomic_write_csv(table.failures, out / "failures.csv"))
-
-    _progress("drawing figures", progress)
-    figures = _figures(synth, out / "figures")
-    written.extend(p for pair in figures.values() for p in pair)
-
-    from evsynth.review.report import ReportInputs, report_html, report_markdown
-
-    bundled = {p.name for p in bundled_papers()}
-    if {p.name for p in files} <= bundled:
-        title = "evsynth: steroids and tocilizumab after CAR-T therapy — evidence synthesis"
-        question = QUESTION_TEXT
-    else:
-        title = f"evsynth: evidence synthesis of {len(files)} report(s)"
-        question = question_text(options)
-    inputs = pd.DataFrame({"file": [p.name for p in files], "sha256": [_sha256(p) for p in files]})
-    reproduce = [
-        "pip install evsynth   # or: pip install . in a checkout",
-        "evsynth run "
-        + (" ".join(str(p) for p in paths) if paths != bundled_papers() else "")
-        + f" --out {out.name}",
-    ]
-    if cur:
-        reproduce.append(f"# curation applied: {cur.name} (sha256 {_sha256(cur)[:16]}…)")
-    inp = ReportInputs(
-        title=title,
-        question=question,
-        studies=studies,
+    state = RunState(
+        out=out,
+        paths=tuple(paths),
+        given_paths=given,
+        files=tuple(files),
+        curation=cur,
+        options=options,
+        figure_options=figure_options,
         evidence=evidence,
-        pooled=pooled,
+        studies=studies,
         findings=findings,
-        choices=options.describe()
-        + ([f"Curation file applied: {cur.name}."] if cur else ["No curation file applied."]),
-        figures={cap: png for cap, (png, _pdf) in figures.items()},
         failures=table.failures,
-        reproduce=reproduce,
-        inputs=inputs,
+        synthesis=synth,
     )
-    links = {cap: str(png.relative_to(out)) for cap, (png, _pdf) in figures.items()}
-    written.append(atomic_write_text(out / "report.md", report_markdown(inp, links)))
-    written.append(atomic_write_text(out / "report.html", report_html(inp)))
+    try:
+        for name, writer in OUTPUT_WRITERS:
+            _progress(f"writing {name}", progress)
+            writer(state, outputs)
+        written = outputs.commit(run_record(state))
+    except BaseException:
+        outputs.abort()  # the previous complete set of outputs stays as it was
+        raise
     _progress(f"done: outputs in {out.resolve()}", progress)
-    return RunResult(out, evidence, studies, findings, synth, tuple(written), cur)
+    return RunResult(out, evidence, studies, findings, synth, written, cur)
 
 
-def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
-    """Draw a forest plot per question and the summary figure; return caption -> (png, pdf)."""
+def _figures(
+    synth: Synthesis, outputs: OutputSet, fo: FigureOptions
+) -> dict[str, tuple[str, ...]]:
+    """Draw a forest plot per question and the summary figure; return caption -> output names."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -214,8 +476,18 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
 
     from evsynth.plots import forest_plot, save_figure
 
-    folder.mkdir(parents=True, exist_ok=True)
-    out: dict[str, tuple[Path, Path]] = {}
+    out: dict[str, tuple[str, ...]] = {}
+    look = {"style": fo.style, "width_mm": fo.width_mm}
+    if fo.font:
+        look["font_family"] = fo.font
+
+    def save(fig, stem: str) -> tuple[str, ...]:
+        names = tuple(f"figures/{stem}.{ext}" for ext in fo.formats)
+        for name in names:
+            save_figure(fig, outputs.path(name), width_mm=fo.width_mm)
+        plt.close(fig)
+        return names
+
     pooled = synth.pooled
     for q in synth.questions:
         res = synth.results.get((q.slug, "primary"))
@@ -229,33 +501,26 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
             res,
             counts=counts,
             unpoolable=unpoolable if len(unpoolable) else None,
-            title=f"{q.intervention.capitalize()} and {q.outcome}",
             favours=(f"Favours {q.intervention}", "Favours no " + q.intervention)
             if q.outcome != "CR"
             else ("Favours no " + q.intervention, f"Favours {q.intervention}"),
+            **look,
         )
-        png = save_figure(fig, folder / f"forest_{q.slug}.png")
-        pdf = save_figure(fig, folder / f"forest_{q.slug}.pdf")
-        plt.close(fig)
-        out[f"Forest plot: {q.name} (primary analysis)"] = (Path(png), Path(pdf))
+        out[f"Forest plot: {q.name} (primary analysis)"] = save(fig, f"forest_{q.slug}")
 
     summary = _summary_table(pooled)
     if len(summary):
         fig = forest_plot(
             summary,
-            title="All questions: primary and Bayesian analyses",
             columns=("estimate_ci",),
             measure="RATIO",
             subgroup="question",
             favours=("Lower with treatment", "Higher with treatment"),
             study_header="Question and analysis",
+            **look,
         )
-        png = save_figure(fig, folder / "summary.png")
-        pdf = save_figure(fig, folder / "summary.pdf")
-        plt.close(fig)
-        out["Summary of all questions (ratio scale; single-study rows are not pooled)"] = (
-            Path(png),
-            Path(pdf),
+        out["Summary of all questions (ratio scale; single-study rows are not pooled)"] = save(
+            fig, "summary"
         )
     return out
 
