@@ -120,8 +120,12 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """The CSV text evsynth writes for ``frame`` (no index, ``\\n`` line ends, formula-safe)."""
-    return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\n")
+    """The CSV text evsynth writes for ``frame``: no index, formula-safe, RFC 4180 line ends.
+
+    ``\\r\\n`` line ends (RFC 4180) make the writer quote every cell that holds a ``\\r`` or
+    ``\\n``, so such a cell survives the round trip instead of splitting its row.
+    """
+    return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n")
 
 
 def atomic_write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -145,9 +149,7 @@ def read_csv_raw(path: str | Path, **kwargs: object) -> pd.DataFrame:
     CsvProblem : the file is not UTF-8 or not a CSV table (the message names the file).
     """
     try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding=CSV_ENCODING, **kwargs
-        )
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=CSV_ENCODING, **kwargs)
     except UnicodeDecodeError as exc:
         raise CsvProblem(
             f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV"

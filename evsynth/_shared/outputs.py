@@ -81,7 +81,9 @@ def check_output_folder(out: str | Path) -> Path:
     if not probe.is_dir():
         raise OutputProblem(f"{out}: {probe} is a file, so the folder cannot be created")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputProblem(f"{out}: cannot write in {probe} (permission denied); choose another --out")
+        raise OutputProblem(
+            f"{out}: cannot write in {probe} (permission denied); choose another --out"
+        )
     return out
 
 
@@ -163,19 +165,16 @@ class OutputSet:
         mine = set(self.written) | {RUN_RECORD}
         if self.out.is_dir():
             ours_before = recorded_files(self.out)
-            for entry in sorted(self.out.rglob("*"), key=lambda p: len(p.parts)):
+            for entry in sorted(self.out.rglob("*")):
                 rel = entry.relative_to(self.out).as_posix()
-                if not entry.exists() or entry.is_dir() and any(
-                    m.startswith(rel + "/") for m in mine
-                ):
+                target = self.staging / rel
+                if entry.is_dir() and not entry.is_symlink():
+                    if not any(entry.iterdir()):  # an empty folder of yours
+                        target.mkdir(parents=True, exist_ok=True)
                     continue
                 if rel in ours_before or rel in mine:
-                    continue
-                if any(rel.startswith(r + "/") for r in ours_before):
-                    continue
-                target = self.staging / rel  # yours: carried over into the new set
-                if not target.parent.is_dir():
-                    target.parent.mkdir(parents=True, exist_ok=True)
+                    continue  # an earlier run's file, or one this run wrote again
+                target.parent.mkdir(parents=True, exist_ok=True)  # yours: kept in the new set
                 os.rename(entry, target)
             if not _exchange(self.staging, self.out):
                 os.rename(self.out, self._old)

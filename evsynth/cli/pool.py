@@ -21,11 +21,11 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         "job (REML tau², Hartung-Knapp-Sidik-Jonkman ad hoc test by default). " + POOL_COLUMNS_HELP,
     )
     p.add_argument("table", help="CSV file with one row per study")
-    p.add_argument("--measure", required=True, help="effect measure: HR, OR, RR, RD, MD, SMD or GEN")
-    p.add_argument("--method", default="REML", help="tau² estimator (default: %(default)s)")
     p.add_argument(
-        "--test", default="adhoc", help="test: adhoc, knha or z (default: %(default)s)"
+        "--measure", required=True, help="effect measure: HR, OR, RR, RD, MD, SMD or GEN"
     )
+    p.add_argument("--method", default="REML", help="tau² estimator (default: %(default)s)")
+    p.add_argument("--test", default="adhoc", help="test: adhoc, knha or z (default: %(default)s)")
     p.add_argument("--level", type=float, default=0.95, help="CI level (default: %(default)s)")
     p.add_argument("--plot", help="also save a forest plot (.png, .pdf, .svg, .eps or .tif)")
     p.add_argument("--width", type=float, help="forest plot width in mm (default: natural)")
@@ -76,7 +76,9 @@ def pool_table(path: str | Path, measure: str) -> tuple[list[str], list[float], 
                 f"--measure {measure} give columns yi and vi (or sei)"
             )
         yi, vi = [], []
-        for est, lo, hi in zip(numbers("estimate"), numbers("ci_lower"), numbers("ci_upper")):
+        for est, lo, hi in zip(
+            numbers("estimate"), numbers("ci_lower"), numbers("ci_upper"), strict=True
+        ):
             es = log_ratio_from_ci(est, lo, hi, measure=measure.upper())
             yi.append(es.yi)
             vi.append(es.vi)

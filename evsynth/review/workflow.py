@@ -164,6 +164,7 @@ def pooled_table(synth: Synthesis) -> pd.DataFrame:
     for name, values in extra.items():
         pooled[name] = pd.array(values, dtype="Int64") if name == "q_df" else values
     single = pooled["status"] != "pooled"
+    pooled["method"] = pooled["method"].astype(object)
     pooled.loc[single, "method"] = ""
     pooled.loc[single, ["tau2", "i2", "pi_lower", "pi_upper"]] = float("nan")
     at = list(pooled.columns).index("i2") + 1
@@ -316,7 +317,9 @@ def _write_report(state: RunState, outputs: OutputSet) -> None:
     reproduce = reproduce_commands(state)
     if cur:
         reproduce.append(f"# curation applied: {cur.name} (sha256 {_sha256(cur)})")
-    pngs = {cap: next(n for n in names if n.endswith(".png")) for cap, names in state.figures.items()}
+    pngs = {
+        cap: next(n for n in names if n.endswith(".png")) for cap, names in state.figures.items()
+    }
     inp = ReportInputs(
         title=title,
         question=question,
@@ -344,7 +347,6 @@ OUTPUT_WRITERS: list[tuple[str, Callable[[RunState, OutputSet], None]]] = [
     ("figures", _write_figures),
     ("report", _write_report),
 ]
-
 
 
 def run(
@@ -465,9 +467,7 @@ def _run(
     return RunResult(out, evidence, studies, findings, synth, written, cur)
 
 
-def _figures(
-    synth: Synthesis, outputs: OutputSet, fo: FigureOptions
-) -> dict[str, tuple[str, ...]]:
+def _figures(synth: Synthesis, outputs: OutputSet, fo: FigureOptions) -> dict[str, tuple[str, ...]]:
     """Draw a forest plot per question and the summary figure; return caption -> output names."""
     import matplotlib
 
