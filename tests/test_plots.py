@@ -22,6 +22,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
@@ -160,6 +161,25 @@ def case_subgroups_15():
     return forest_plot(subgroup_result(df), counts=df, title="Complete response by dose group")
 
 
+def case_favours_higher_is_better():
+    """A beneficial outcome (response, OR > 1 good): "Favours treatment" must be on the right."""
+    res, df = two_studies()
+    return forest_plot(res, counts=df, higher_is="better")
+
+
+def case_axis_from_studies_wide_pooled():
+    """k = 2 with a pooled CI of ~0.001-1e4: limits from the studies, arrows on the diamond,
+    symmetric around 1 with both ends labelled."""
+    import numpy as np
+
+    from evsynth.pooling import meta_analysis
+
+    y = np.log([3.89, 2.67])
+    se = (np.log([17.02, 26.09]) - np.log([0.89, 0.27])) / (2 * 1.959964)
+    res = meta_analysis(y, se**2, labels=["Study A", "Study B"], measure="OR", test="adhoc")
+    return forest_plot(res, higher_is="better")
+
+
 def case_long_label():
     return forest_plot(long_label_analysis())
 
@@ -233,6 +253,8 @@ CASES = {
     "forest_unpoolable_revman": case_unpoolable_revman,
     "forest_jama_table": case_jama_table,
     "forest_sensitivity": case_sensitivity,
+    "forest_favours_higher_better": case_favours_higher_is_better,
+    "forest_axis_wide_pooled": case_axis_from_studies_wide_pooled,
     "funnel_contours": case_funnel_contours,
     "funnel_trimfill": case_funnel_trimfill,
 }
@@ -241,6 +263,33 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_image(name, tmp_path):
     check_image(CASES[name](), name, tmp_path)
+
+
+def test_axis_rules_and_favours_labels():
+    """The rules the two image cases show, asserted on the axis itself."""
+    import math
+
+    fig = case_axis_from_studies_wide_pooled()
+    ax = fig.axes[0]
+    lo, hi = (math.exp(v) for v in ax.get_xlim())
+    assert lo == pytest.approx(1 / hi)  # symmetric around 1 in log space
+    assert (
+        0.27 > lo and 26.09 < hi and hi <= 100 * (1 + 1e-9)
+    )  # the studies' CIs fit, the pooled CI does not
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels[0] == f"{lo:g}" and labels[-1] == f"{hi:g}"  # both ends labelled
+    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    assert "3.48 [0.0011, 1.1e4]" in " ".join(texts)  # significant digits, not "0.00"/"10682.54"
+    assert not any(t.startswith("Prediction interval:") for t in texts)  # no PI recipe footnote
+    left = [t for t in texts if t.startswith("Favours")]
+    assert left == ["Favours control", "Favours treatment"]  # higher is better: treatment right
+    harmful = forest_plot(three_studies_hr())  # HR: lower is better by default
+    assert [t.get_text() for t in harmful.findobj(matplotlib.text.Text)
+            if t.get_text().startswith("Favours")] == ["Favours treatment", "Favours control"]  # fmt: skip
+    unknown = forest_plot(two_studies()[0])  # RR with no direction: no guess
+    assert not any(
+        t.get_text().startswith("Favours") for t in unknown.findobj(matplotlib.text.Text)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +315,7 @@ def test_pdf_text_has_every_label_and_the_pooled_estimate(tmp_path):
     printed = f"{math.exp(res.estimate):.2f} [{math.exp(lo):.2f}, {math.exp(hi):.2f}]"
     assert printed in text
     assert "32/197" in text and "55/215" in text  # counts of Adams 2019, as typed above
-    assert "Hartung-Knapp (ad hoc)" in text
+    assert "Hartung-Knapp-Sidik-Jonkman, ad hoc" in text
     assert f"df = {res.k - 1}" in text
 
 

@@ -139,7 +139,8 @@ def test_ratio_ticks_are_readable():
     assert ratio_ticks(math.log(0.7), math.log(1.4)) == [0.75, 0.8, 1.0, 1.25]
     fig = forest_plot(rr_analysis(counts_frame()))
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    assert labels == ["0.05", "0.1", "0.2", "0.5", "1", "2", "5"]
+    assert labels == ["0.05", "0.2", "1", "5", "20"]  # symmetric around 1, both ends labelled
+    assert ratio_ticks(math.log(0.01), math.log(100)) == [0.01, 0.1, 1.0, 10.0, 100.0]
 
 
 def test_footer_names_the_test_and_prints_the_statistics():
@@ -147,7 +148,8 @@ def test_footer_names_the_test_and_prints_the_statistics():
     fig = forest_plot(res)
     text = "\n".join(t.get_text() for t in fig.axes[0].texts)
     assert (
-        f"t = \u2212{abs(res.statistic):.2f}, df = 14, p < 0.001 (Hartung-Knapp (ad hoc))" in text
+        f"t = \u2212{abs(res.statistic):.2f}, df = 14, p < 0.001 (Hartung-Knapp-Sidik-Jonkman, ad hoc)"
+        in text
     )
     assert (
         f"\u03c4\u00b2 = {res.tau2:.3f} (REML); I\u00b2 = {res.i2:.0f}%; Q = {res.q:.2f}, df = 14"
@@ -233,11 +235,41 @@ def test_save_figure_formats(tmp_path):
     png = save_figure(funnel, tmp_path / "funnel.png", width_mm=60, dpi=300)
     with Image.open(png) as im:
         assert abs(im.size[0] - 60 / 25.4 * 300) < 1
-    tif = save_figure(fig, tmp_path / "f.tiff", dpi=100)
+    tif = save_figure(fig, tmp_path / "f.tiff", dpi=300)
     with Image.open(tif) as im:
         assert im.format == "TIFF"
     with pytest.raises(PlotError, match="extension|cannot save"):
         save_figure(fig, tmp_path / "f.docx")
+    with pytest.raises(PlotError, match="300-600 dpi"):
+        save_figure(fig, tmp_path / "f.tif", dpi=100)
+
+
+def test_raster_figures_are_rgb_without_alpha_and_tiff_is_lzw(tmp_path):
+    """Journal checkers (PLOS PACE) reject RGBA; TIFF must be LZW at 300-600 dpi."""
+    from PIL import Image
+
+    fig = forest_plot(three_studies_hr())
+    with Image.open(save_figure(fig, tmp_path / "f.png", dpi=300)) as im:
+        assert im.mode == "RGB" and im.format == "PNG"
+        assert tuple(round(d) for d in im.info["dpi"]) == (300, 300)
+        assert im.getpixel((0, 0)) == (255, 255, 255)  # white, not transparent
+    with Image.open(save_figure(fig, tmp_path / "f.tif", dpi=600)) as im:
+        assert im.mode == "RGB" and im.info["compression"] == "tiff_lzw"
+        assert tuple(round(d) for d in im.info["dpi"]) == (600, 600)
+    eps = save_figure(fig, tmp_path / "f.eps").read_bytes()
+    assert eps.startswith(b"%!PS-Adobe") and b"/FontType 42" in eps  # fonts embedded
+
+
+def test_default_width_fits_a_double_column_and_font_is_chosen(tmp_path):
+    fig = forest_plot(long_label_analysis())
+    assert fig.get_figwidth() * 25.4 <= 180 + 1e-6
+    single = forest_plot(three_studies_hr(), columns=("estimate_ci",), width_mm=85)
+    assert single.get_figwidth() * 25.4 == pytest.approx(85, abs=0.1)
+    serif = forest_plot(three_studies_hr(), font_family="DejaVu Serif")
+    svg = save_figure(serif, tmp_path / "s.svg").read_text()
+    assert "DejaVu Serif" in svg
+    with pytest.raises(PlotError, match="not installed"):
+        forest_plot(three_studies_hr(), font_family="No Such Font 123")
 
 
 def test_save_figure_relayouts_forest_at_new_width(tmp_path):

@@ -31,6 +31,11 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     p.add_argument("--width", type=float, help="forest plot width in mm (default: natural)")
     p.add_argument("--style", default="default", help="forest plot style: default, revman, jama")
     p.add_argument("--font", help="forest plot font family")
+    p.add_argument(
+        "--higher-is",
+        choices=("better", "worse"),
+        help="is a higher outcome good for the treated? Sets the favours labels (HR: worse)",
+    )
 
 
 def pool_table(path: str | Path, measure: str) -> tuple[list[str], list[float], list[float]]:
@@ -102,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         from evsynth.plots import forest_plot, save_figure
 
         look = {"font_family": args.font} if args.font else {}
-        fig = forest_plot(res, style=args.style, width_mm=args.width, **look)
+        fig = forest_plot(
+            res, style=args.style, width_mm=args.width, higher_is=args.higher_is, **look
+        )
         print(f"forest plot written to {save_figure(fig, args.plot, width_mm=args.width)}")
     return 0

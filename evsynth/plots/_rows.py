@@ -26,12 +26,12 @@ TEST_NAMES = {
     "wald": "Wald z",
     "normal": "Wald z",
     "t": "t",
-    "knha": "Hartung-Knapp",
-    "hk": "Hartung-Knapp",
-    "hksj": "Hartung-Knapp",
-    "adhoc": "Hartung-Knapp (ad hoc)",
-    "knha_adhoc": "Hartung-Knapp (ad hoc)",
-    "hksj_adhoc": "Hartung-Knapp (ad hoc)",
+    "knha": "Hartung-Knapp-Sidik-Jonkman",
+    "hk": "Hartung-Knapp-Sidik-Jonkman",
+    "hksj": "Hartung-Knapp-Sidik-Jonkman",
+    "adhoc": "Hartung-Knapp-Sidik-Jonkman, ad hoc",
+    "knha_adhoc": "Hartung-Knapp-Sidik-Jonkman, ad hoc",
+    "hksj_adhoc": "Hartung-Knapp-Sidik-Jonkman, ad hoc",
 }
 
 #: the per-study text columns a user can ask for (plus any column of a plain table)
@@ -109,14 +109,41 @@ def fmt_number(value: float, style: ForestStyle, digits: int | None = None) -> s
     return text
 
 
+def fmt_ratio(value: float, style: ForestStyle) -> str:
+    """A ratio with digits that stay meaningful at any size.
+
+    0.1 to 100: the style's decimals ("0.49", "20.74"); 100 to 10 000: whole numbers ("254");
+    0.001 to 0.1: two significant digits ("0.012", "0.001"); beyond: two significant digits in
+    powers of ten ("1.1e4", "3.2e-5"). Fixed decimals would print 0.0004 as "0.00" and 10682.54
+    with spurious precision.
+    """
+    if value is None or not np.isfinite(value) or value <= 0:
+        return fmt_number(value, style)
+    if value >= 1e4 or value < 1e-3:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)}".replace("-", style.minus)
+    if value >= 100:
+        return f"{value:.0f}"
+    if value < 0.1:
+        return f"{value:.2g}"
+    return fmt_number(value, style)
+
+
+def _fmt_display(value: float, measure: str, style: ForestStyle) -> str:
+    shown = display_value(value, measure)
+    return (
+        fmt_ratio(shown, style) if measure.upper() in RATIO_MEASURES else fmt_number(shown, style)
+    )
+
+
 def fmt_estimate_ci(est: float, lo: float, hi: float, measure: str, style: ForestStyle) -> str:
-    """'0.49 [0.34, 0.70]' on the display scale."""
-    e, a, b = (fmt_number(display_value(v, measure), style) for v in (est, lo, hi))
+    """'0.49 [0.34, 0.70]' on the display scale (ratios by :func:`fmt_ratio`)."""
+    e, a, b = (_fmt_display(v, measure, style) for v in (est, lo, hi))
     return f"{e} [{a}, {b}]"
 
 
 def fmt_interval(lo: float, hi: float, measure: str, style: ForestStyle) -> str:
-    a, b = (fmt_number(display_value(v, measure), style) for v in (lo, hi))
+    a, b = (_fmt_display(v, measure, style) for v in (lo, hi))
     return f"[{a}, {b}]"
 
 
@@ -246,7 +273,7 @@ def heterogeneity_text(result: Any, style: ForestStyle) -> str:
 
 
 def overall_test_text(result: Any, style: ForestStyle) -> str:
-    """'Test for overall effect: t = −4.20, df = 12, p = 0.001 (Hartung-Knapp (ad hoc))'."""
+    """'Test for overall effect: t = −4.20, df = 12, p = 0.001 (Hartung-Knapp-Sidik-Jonkman, ad hoc)'."""
     stat = _get(result, "statistic")
     if stat is None or not np.isfinite(stat):
         return ""
@@ -478,7 +505,8 @@ def _pooled_rows(
     rows = [ForestRow("pooled", label, est, lo, hi, cells=cells, emphasis=emphasis, indent=indent)]
     pi_lo, pi_hi = _pair(_get(result, "pi"))
     show = style.show_pi and (emphasis != "subgroup" or style.subgroup_pi)
-    if show and np.isfinite(pi_lo) and np.isfinite(pi_hi) and (k is None or k > 1):
+    same = np.isfinite(pi_lo) and np.allclose([pi_lo, pi_hi], [lo, hi], rtol=1e-9, atol=0)
+    if show and not same and np.isfinite(pi_lo) and np.isfinite(pi_hi) and (k is None or k > 1):
         rows.append(
             ForestRow(
                 "pi",
@@ -510,9 +538,7 @@ def _footer_for(result: Any, style: ForestStyle) -> list[str]:
         if single:
             test = test.replace("Test for overall effect", "Test of the single study's effect")
         lines.append(test)
-    if style.show_pi and not single and np.isfinite(_pair(_get(result, "pi"))[0]):
-        lines.append(_pi_description(result))
-    return lines
+    return lines  # how the prediction interval was computed belongs in the methods, not here
 
 
 def _bayes_description(result: Any, style: ForestStyle) -> str:
@@ -541,15 +567,6 @@ def _bayes_description(result: Any, style: ForestStyle) -> str:
     if p0 is not None and np.isfinite(p0):
         txt += f"; P(\u03bc < 0) = {p0:.3f}" if p0 < 0.9995 else "; P(\u03bc < 0) > 0.999"
     return txt
-
-
-def _pi_description(result: Any) -> str:
-    """How the prediction interval was computed, from the result's own note when it has one."""
-    for note in _get(result, "notes", ()) or ():
-        if str(note).startswith("Prediction interval"):
-            return str(note).rstrip(".")
-    pim = _get(result, "pi_method")
-    return f"Prediction interval: {pim}" if pim else "Prediction interval"
 
 
 def rows_from_meta(

@@ -25,6 +25,7 @@ def save_figure(
 ) -> Path:
     """Save ``fig`` as PDF, SVG, PNG, TIFF or EPS (chosen by the file extension).
 
+    PNG and TIFF are RGB without alpha (TIFF LZW-compressed), at ``dpi`` (300-600 for journals).
     Text stays text: fonts are embedded as TrueType in PDF/EPS (``pdf.fonttype=42``) and kept as
     ``<text>`` in SVG (``svg.fonttype='none'``), so journals can edit labels and readers can
     search them. Output is reproducible (no creation date in PDF/SVG metadata).
@@ -69,10 +70,41 @@ def save_figure(
         metadata = {"CreationDate": None, "Creator": "evsynth", "Producer": None}
     elif fmt == "svg":
         metadata = {"Date": None, "Creator": "evsynth"}
-    elif fmt == "tiff":
-        kwargs["pil_kwargs"] = {"compression": "tiff_lzw"}
+    if fmt == "tiff" and not 300 <= dpi <= 1200:
+        raise PlotError(
+            f"{path}: dpi={dpi}; journals take TIFF figures at 300-600 dpi (up to 1200)."
+        )
     buf = io.BytesIO()  # render in memory, then write atomically: no half-written figure on Ctrl-C
-    with plotting_context():
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, facecolor="white", **kwargs)
-    atomic_write_bytes(path, buf.getvalue())
+    with plotting_context(getattr(fig, "_evsynth_style", "default")):
+        fig.savefig(
+            buf,
+            format="png" if fmt in RASTER else fmt,
+            dpi=dpi,
+            metadata=metadata,
+            facecolor="white",
+            **kwargs,
+        )
+    data = _rgb(buf.getvalue(), fmt, dpi) if fmt in RASTER else buf.getvalue()
+    atomic_write_bytes(path, data)
     return path
+
+
+#: raster formats: written as 8-bit RGB on white, no alpha channel (journal checkers such as
+#: PLOS PACE reject RGBA), with the resolution recorded; TIFF LZW-compressed
+RASTER = ("png", "tiff")
+
+
+def _rgb(png: bytes, fmt: str, dpi: int) -> bytes:
+    """Matplotlib's RGBA PNG as an RGB PNG or LZW TIFF (alpha flattened onto white)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        rgba = im.convert("RGBA")
+        rgb = Image.new("RGB", rgba.size, "white")
+        rgb.paste(rgba, mask=rgba.getchannel("A"))
+    out = io.BytesIO()
+    if fmt == "png":
+        rgb.save(out, format="PNG", dpi=(dpi, dpi))
+    else:
+        rgb.save(out, format="TIFF", compression="tiff_lzw", dpi=(dpi, dpi))
+    return out.getvalue()

@@ -176,8 +176,15 @@ def ratio_ticks(lo: float, hi: float) -> list[float]:
     """Readable ticks on a log axis (0.1, 0.2, 0.5, 1, 2, 5, 10 style) between log limits."""
     eps = 1e-9
     ticks = [t for t in _RATIO_TICKS if lo - eps <= math.log(t) <= hi + eps]
-    if len(ticks) > 7:
-        ticks = [t for t in ticks if t in (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)]
+    if len(ticks) > 7:  # every 2nd or 3rd tick counted from 1, and both ends always labelled
+        one = min(range(len(ticks)), key=lambda i: abs(math.log(ticks[i])))
+        last = len(ticks) - 1
+        steps = (3, 2, 6) if one % 3 == 0 and (last - one) % 3 == 0 else (2, 3, 6)
+        for step in steps:
+            sub = [t for i, t in enumerate(ticks) if (i - one) % step == 0 or i in (0, last)]
+            if len(sub) <= 7:
+                break
+        ticks = sub
     if len(ticks) < 3:
         fine = [t for t in _FINE_RATIO_TICKS if lo - eps <= math.log(t) <= hi + eps]
         if len(fine) > len(ticks):
@@ -202,27 +209,49 @@ def _snap_ratio_limits(lo: float, hi: float) -> tuple[float, float]:
 
 
 def auto_xlim(rows: Sequence[ForestRow], log_scale: bool) -> tuple[float, float]:
-    """Axis limits (analysis scale) that show every estimate, pooled interval and prediction
-    interval, and study CIs unless one is far wider than the rest (it then ends in an arrow)."""
+    """Axis limits (analysis scale) chosen from the studies.
+
+    Every point estimate (studies and pooled) is shown; the studies' CIs set the range unless
+    one is far wider than the rest (it then ends in an arrow), and so do the pooled interval and
+    the prediction interval: a pooled CI from k = 2 that spans 0.001 to 10 000 ends in arrows
+    instead of squeezing the studies into a sliver of the panel. On a ratio axis the limits are
+    1-2-5 ticks, symmetric around 1 when that keeps the axis within four decades (as RevMan
+    draws it), so that equal effects either way look equally large.
+    """
     core: list[float] = []
     whiskers: list[float] = []
+    pooled: list[float] = []
     for r in rows:
         if r.kind == "study":
             core.append(r.estimate)
             whiskers += [r.ci_lower, r.ci_upper]
         elif r.kind in ("pooled", "pi"):
-            core += [r.estimate, r.ci_lower, r.ci_upper, r.pi_lower, r.pi_upper]
+            core.append(r.estimate)
+            pooled += [r.ci_lower, r.ci_upper, r.pi_lower, r.pi_upper]
     core = [v for v in core if np.isfinite(v)] + [0.0]
     whiskers = [v for v in whiskers if np.isfinite(v)]
+    pooled = [v for v in pooled if np.isfinite(v)]
+    if not whiskers:  # a table of pooled results only: their intervals are the data
+        whiskers, pooled = pooled, []
     lo, hi = min(core), max(core)
     span = max(hi - lo, math.log(2) if log_scale else 1e-9)
     if whiskers:
         lo = max(min([*whiskers, lo]), lo - 1.5 * span)
         hi = min(max([*whiskers, hi]), hi + 1.5 * span)
+    if pooled:  # the pooled intervals widen the axis only as far as the studies' spread
+        span = hi - lo
+        lo = max(min([*pooled, lo]), lo - 0.25 * span)
+        hi = min(max([*pooled, hi]), hi + 0.25 * span)
     if hi - lo <= 0:
         lo, hi = lo - 1.0, hi + 1.0
     if log_scale:
-        return _snap_ratio_limits(lo, hi)
+        lo, hi = _snap_ratio_limits(lo, hi)
+        half = max(-lo, hi)
+        if lo < 0 < hi and 2 * half <= math.log(1e4) + 1e-9:
+            wide = _snap_ratio_limits(-half, half)
+            if abs(wide[0] + wide[1]) < 1e-9:  # the 1-2-5 grid is symmetric around 1
+                return wide
+        return lo, hi
     pad = 0.02 * (hi - lo)
     return lo - pad, hi + pad
 
@@ -793,6 +822,10 @@ def _xlim_on_axis(xlim: Sequence[float] | None, data: ForestData) -> tuple[float
     return a, b
 
 
+#: widest default figure: a journal's double column (single column: 85-90 mm via width_mm)
+MAX_WIDTH_MM = 180.0
+
+
 def _new_figure() -> Figure:
     return EvsynthFigure()
 
@@ -811,6 +844,9 @@ def _render(
     with plotting_context(st):
         lim = _xlim_on_axis(xlim, data) or auto_xlim(data.rows, data.log_scale)
         lay = _compute_layout(data, st, width_mm, title, favours, xlabel, lim)
+        if ax is None and width_mm is None and lay.width / PT_PER_MM > MAX_WIDTH_MM:
+            width_mm = MAX_WIDTH_MM  # a journal's double column: wrap the labels to fit
+            lay = _compute_layout(data, st, width_mm, title, favours, xlabel, lim)
         if ax is None:
             fig = _new_figure()
 
@@ -822,6 +858,7 @@ def _render(
 
             _place(fig, lay, st, data, lim, favours, title, xlabel, xlim is not None)
             fig._evsynth_redraw = redraw  # type: ignore[attr-defined]  # used by save_figure(width_mm=)
+            fig._evsynth_style = st  # type: ignore[attr-defined]  # fonts used again when saving
         else:
             fig = ax.figure
             _draw(fig, ax, data, lay, st, lim, favours, title, xlabel, xlim is not None)
@@ -843,13 +880,36 @@ def _place(fig, lay: _Layout, st, data, lim, favours, title, xlabel, user_xlim=F
     }
 
 
+def favours_labels(
+    higher_is: str | None, measure: str, names: tuple[str, str] = ("treatment", "control")
+) -> tuple[str, str] | None:
+    """("Favours <left>", "Favours <right>") for an outcome's direction, or None if unknown.
+
+    Left of the line of no effect the treated arm has the lower value: that favours the
+    treatment when lower is better (death, progression: ``higher_is="worse"``), the control
+    when higher is better (response, survival). Hazard ratios default to lower is better.
+
+    >>> favours_labels("better", "OR")
+    ('Favours control', 'Favours treatment')
+    """
+    if higher_is is None and str(measure).upper() == "HR":
+        higher_is = "worse"
+    if higher_is not in ("better", "worse", None):
+        raise PlotError(f'higher_is={higher_is!r}: use "better", "worse" or None.')
+    if higher_is is None:
+        return None
+    treat, ctl = (f"Favours {n}" for n in names)
+    return (treat, ctl) if higher_is == "worse" else (ctl, treat)
+
+
 def forest_plot(
     result_or_table: Any,
     *,
     ax: Axes | None = None,
     columns: Sequence[str] = ("n", "estimate_ci", "weight"),
     style: str | ForestStyle = "default",
-    favours: Sequence[str] | None = ("Favours treatment", "Favours control"),
+    favours: Sequence[str] | str | None = "auto",
+    higher_is: str | None = None,
     unpoolable: pd.DataFrame | None = None,
     title: str | None = None,
     xlim: Sequence[float] | None = None,
@@ -880,8 +940,16 @@ def forest_plot(
     style : str or ForestStyle
         ``"default"``, ``"revman"``, ``"jama"`` or a :class:`ForestStyle`; other keyword arguments
         that name a ForestStyle field override it (e.g. ``square_color="navy"``).
-    favours : (str, str) or None
-        Labels under the axis, left and right of the line of no effect.
+    favours : (str, str), "auto" or None
+        Labels under the axis, left and right of the line of no effect. "auto" (default) puts
+        "Favours treatment" on the side where the effect is good for the treated, from
+        ``higher_is``; None draws none.
+    higher_is : "better", "worse" or None
+        Whether a higher value of the outcome is good (response, survival) or bad (death,
+        progression) for the treated; protocol outcomes say it (``higher_is``). When None:
+        hazard ratios are taken as hazards of a harmful event (lower is better); for other
+        measures the direction is unknown and "auto" draws no favours labels rather than
+        guess.
     unpoolable : DataFrame, optional
         Results that could not be pooled (``label, reported, reason``), listed under the plot so
         the figure never hides evidence.
@@ -891,7 +959,7 @@ def forest_plot(
         pooled intervals are shown; a study CI much wider than the rest ends in an arrow.
     width_mm : float, optional
         Figure width (e.g. 85 or 175 for journal columns); labels wrap to fit. Default: the
-        natural width of the content.
+        natural width of the content, at most 180 mm (a double column).
     counts : DataFrame, optional
         ``label, events_int, total_int, events_ctl, total_ctl`` (or ``n``) for the "n" columns.
     measure, level : only for tables (default "GEN" and 0.95); results carry their own.
@@ -909,6 +977,10 @@ def forest_plot(
     )  # fmt: skip
     if not any(r.kind in ("study", "pooled", "unpoolable") for r in data.rows):
         raise PlotError("nothing to draw: the input has no rows.")
+    if isinstance(favours, str):
+        if favours != "auto":
+            raise PlotError(f'favours={favours!r}: give two labels, "auto" or None.')
+        favours = favours_labels(higher_is, data.measure)
     return _render(
         data, st, ax=ax, width_mm=width_mm, title=title, favours=favours, xlim=xlim, xlabel=xlabel
     )
@@ -920,7 +992,8 @@ def sensitivity_plot(
     ax: Axes | None = None,
     columns: Sequence[str] = ("k", "estimate_ci", "pi", "i2"),
     style: str | ForestStyle = "default",
-    favours: Sequence[str] | None = ("Favours treatment", "Favours control"),
+    favours: Sequence[str] | str | None = "auto",
+    higher_is: str | None = None,
     title: str | None = None,
     xlim: Sequence[float] | None = None,
     xlabel: str | None = None,
@@ -940,7 +1013,14 @@ def sensitivity_plot(
     )
     data = build_forest_data(dict(results), st, columns=columns)
     return _render(
-        data, st, ax=ax, width_mm=width_mm, title=title, favours=favours, xlim=xlim, xlabel=xlabel
+        data,
+        st,
+        ax=ax,
+        width_mm=width_mm,
+        title=title,
+        xlim=xlim,
+        xlabel=xlabel,
+        favours=favours_labels(higher_is, data.measure) if favours == "auto" else favours,
     )
 
 

@@ -157,13 +157,29 @@ def style_field_names() -> frozenset[str]:
     return _FIELD_NAMES
 
 
+def _check_font(family: str) -> None:
+    """Refuse a font family matplotlib cannot find (it would silently draw DejaVu Sans)."""
+    from matplotlib import font_manager
+
+    try:
+        font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    except ValueError:
+        known = sorted({f.name for f in font_manager.fontManager.ttflist})
+        raise PlotError(
+            f"font_family={family!r} is not installed; use one of {', '.join(known[:12])}"
+            + (", ..." if len(known) > 12 else "")
+            + " (install the font, then delete matplotlib's font cache)"
+        ) from None
+
+
 def resolve_style(style: str | ForestStyle = "default", **overrides: object) -> ForestStyle:
     """Return the :class:`ForestStyle` for a preset name or object, with fields overridden.
 
     Raises
     ------
     PlotError
-        When the preset name or an override name is unknown.
+        When the preset name or an override name is unknown, or ``font_family`` names a font
+        that is not installed.
     """
     if isinstance(style, ForestStyle):
         base = style
@@ -179,6 +195,8 @@ def resolve_style(style: str | ForestStyle = "default", **overrides: object) -> 
             f"unknown plot option(s) {unknown}; style fields you can override are: "
             f"{', '.join(sorted(_FIELD_NAMES))}."
         )
+    if "font_family" in overrides:
+        _check_font(str(overrides["font_family"]))
     return replace(base, **overrides) if overrides else base
 
 
@@ -237,6 +255,6 @@ class EvsynthFigure(Figure):
 
     def _repr_png_(self) -> bytes:
         buf = io.BytesIO()
-        with plotting_context():
+        with plotting_context(getattr(self, "_evsynth_style", "default")):
             self.savefig(buf, format="png", dpi=150, facecolor="white")
         return buf.getvalue()

@@ -535,7 +535,7 @@ def _summary_table(pooled: pd.DataFrame) -> pd.DataFrame:
         elif r["role"] == "bayesian":
             labels.append(f"Bayesian, k={k} ({r['measure']})")
         else:
-            labels.append(f"REML + Hartung-Knapp (ad hoc), k={k} ({r['measure']})")
+            labels.append(f"REML + Hartung-Knapp-Sidik-Jonkman (ad hoc), k={k} ({r['measure']})")
     return pd.DataFrame(
         {
             "question": [
