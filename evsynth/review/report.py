@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def plain_language(row: pd.Series) -> str:
         return f"{q}: {row.get('reason') or 'no estimate'}"
     kind = "credible" if row.get("role") == "bayesian" else "confidence"
     text = (
-        f"{q} ({row['analysis']}): {measure} {est:.2f} (95% {kind} interval {lo:.2f} to {hi:.2f})"
+        f"{q} ({row['analysis']}): {measure} {_fmt(float(est))} (95% {kind} interval "
+        f"{_fmt(float(lo))} to {_fmt(float(hi))})"
     )
     if status == "single study":
         return (
@@ -89,7 +91,10 @@ def plain_language(row: pd.Series) -> str:
         if math.isinf(pi_hi) or pi_hi > 1e6:
             text += "; the prediction interval for a new study is unbounded"
         else:
-            text += f"; a new study's effect could lie between {pi_lo:.2f} and {pi_hi:.2f}"
+            text += (
+                f"; a new study's effect could lie between {_fmt(float(pi_lo))} and "
+                f"{_fmt(float(pi_hi))}"
+            )
     return text + "."
 
 
@@ -149,50 +154,106 @@ _POOLED_SHOWN = [
     "tau2",
     "i2",
     "studies",
-    "reason",
 ]
-_FINDINGS_SHOWN = ["report", "check", "severity", "message", "source_quote"]
+_FINDINGS_SHOWN = ["study_id", "check", "severity", "message", "source_quote", "report"]
 
 
 def _cols(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return frame[[c for c in cols if c in frame.columns]]
 
 
+#: column name -> header a reader understands
+HEADERS = {
+    "row_id": "Row", "study_id": "Study", "report": "Report", "intervention": "Intervention",
+    "intervention_detail": "Intervention detail", "comparator": "Comparator",
+    "outcome": "Outcome", "outcome_as_reported": "Outcome as reported", "measure": "Measure",
+    "estimate": "Estimate", "ci_lower": "CI lower", "ci_upper": "CI upper", "p_value": "p",
+    "pvalue": "p", "events_int": "Events (treated)", "total_int": "N (treated)",
+    "events_ctl": "Events (control)", "total_ctl": "N (control)", "source_quote": "Quote",
+    "question": "Question", "analysis": "Analysis", "status": "Status", "k": "k",
+    "pi_lower": "PI lower", "pi_upper": "PI upper", "prob_below_1": "P(ratio < 1)",
+    "tau2": "\u03c4\u00b2", "i2": "I\u00b2 (%)", "studies": "Studies", "reason": "Reason",
+    "check": "Check", "severity": "Severity", "message": "Finding", "reports": "Reports",
+    "design": "Design", "n_total": "N", "centre": "Centre", "registrations": "Registration",
+    "enrolment": "Enrolment", "doi": "DOI", "duplicate_of": "Duplicate of",
+    "overlap_flag": "Overlap", "file": "File", "sha256": "sha256", "path": "Path",
+}  # fmt: skip
+
+
+def _header(col: object) -> str:
+    return HEADERS.get(str(col), str(col).replace("_", " ").capitalize())
+
+
 def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    """A cell for reading: 3 significant digits, no "<NA>"/"nan"."""
+    if v is None or v is pd.NA or v is pd.NaT:
         return ""
     if isinstance(v, float):
-        if abs(v) >= 1000:
-            return f"{v:,.0f}"
-        if v != 0 and abs(v) < 0.001:
-            return f"{v:.1e}"
-        return f"{v:.4g}"
+        if math.isnan(v):
+            return ""
+        if math.isinf(v):
+            return "\u221e" if v > 0 else "\u2212\u221e"
+        if abs(v) >= 1e4 or (v != 0 and abs(v) < 0.001):
+            return f"{v:.2g}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
+        if abs(v) >= 100:
+            return f"{v:.0f}"
+        return f"{v:.3g}"
     return str(v)
+
+
+_MD_SPECIAL = "\\`*_[]<>|~"
+
+
+def md_text(text: object) -> str:
+    """Text from a paper made inert in Markdown: HTML escaped, Markdown punctuation escaped.
+
+    A title such as ``<img src=x onerror=...>`` or ``[link](javascript:...)`` is shown as
+    written and never rendered as HTML or as a link by a Markdown viewer.
+    """
+    out = []
+    for ch in html.escape(str(text), quote=False).replace("\n", " "):
+        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
+    text = "".join(out)
+    return "\\" + text if re.match(r"#|[-+=] |\d+[.)] ", text) else text  # no heading or list
 
 
 def _md_table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "_(none)_\n"
     cols = list(frame.columns)
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    out = ["| " + " | ".join(md_text(_header(c)) for c in cols) + " |", "|" + "---|" * len(cols)]
     for _, r in frame.iterrows():
-        out.append(
-            "| "
-            + " | ".join(_fmt(r[c]).replace("|", "\\|").replace("\n", " ") for c in cols)
-            + " |"
-        )
+        out.append("| " + " | ".join(md_text(_fmt(r[c])) for c in cols) + " |")
     return "\n".join(out) + "\n"
 
 
 def _html_table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "<p><em>(none)</em></p>"
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    cols = list(frame.columns)
+    if "source_quote" in cols:  # the quote beside its row, opened on demand
+        cols.remove("source_quote")
+        cols.insert(1, "source_quote")
+    head = "".join(f"<th>{html.escape(_header(c))}</th>" for c in cols)
     body = []
     for _, r in frame.iterrows():
-        body.append(
-            "<tr>" + "".join(f"<td>{html.escape(_fmt(r[c]))}</td>" for c in frame.columns) + "</tr>"
-        )
+        cells = []
+        for c in cols:
+            text = html.escape(_fmt(r[c]))
+            v = r[c]
+            if c == "source_quote" and text:
+                cells.append(
+                    f"<td class='quote'><details><summary>quote</summary>{text}</details></td>"
+                )
+            elif c == "severity" and text:
+                cells.append(f"<td class='sev-{html.escape(str(v))}'>{text}</td>")
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                cells.append(f"<td class='num'>{text}</td>")
+            else:
+                cells.append(f"<td>{text}</td>")
+        sev = str(r.get("severity", "")) if "severity" in cols else ""
+        body.append(f"<tr class='row-{html.escape(sev)}'>" if sev else "<tr>")
+        body[-1] += "".join(cells) + "</tr>"
     return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
@@ -200,6 +261,72 @@ _STUDY_SHOWN = [
     "study_id", "reports", "design", "n_total", "centre", "registrations", "enrolment", "doi",
     "duplicate_of", "overlap_flag",
 ]  # fmt: skip
+
+
+def design_note(studies: pd.DataFrame) -> str:
+    """What the studies' designs imply for reading the answers, from their ``design`` column.
+
+    When no study is randomized, treatment was chosen by clinicians, so the treated differ from
+    the untreated in ways that also change the outcome (confounding by indication): an
+    association is not an effect of the treatment.
+    """
+    designs = [str(d).lower() for d in studies.get("design", pd.Series(dtype=str)) if str(d)]
+    if not designs:
+        return "The studies' designs were not found in the reports; judge confounding by hand."
+    randomized = sum("random" in d for d in designs)
+    observational = [d for d in designs if "random" not in d]
+    retro = sum("retrospective" in d for d in observational)
+    n = len(designs)
+    if randomized == n:
+        return f"All {n} studies are randomized: differences between arms are attributable to treatment, within the limits of each trial's conduct."
+    if randomized == 0:
+        kind = "retrospective" if retro == n else "observational (non-randomized)"
+        return (
+            f"None of the {n} studies is randomized (all {kind}): treatment was given by "
+            "clinical decision, so treated and untreated patients differ in ways that also "
+            "affect the outcome (confounding by indication, e.g. treatment given to those who "
+            "were sicker). Read every estimate as an association, not as the effect of treatment."
+        )
+    return (
+        f"{randomized} of {n} studies are randomized; the other {n - randomized} are observational, "
+        "where confounding by indication can bias the estimates: compare the two kinds."
+    )
+
+
+def bottom_line(row: pd.Series, sof: pd.DataFrame | None = None) -> str:
+    """One sentence per question: what the primary analysis allows one to say, with certainty."""
+    q = f"{row['intervention']} on {row['outcome']}"
+    lo, hi = row.get("ci_lower"), row.get("ci_upper")
+    if row.get("status") == "not pooled" or lo is None or pd.isna(lo):
+        text = f"{q}: no usable estimate; the question cannot be answered from these studies."
+    elif lo < 1 < hi or (row.get("measure") == "RD" and lo < 0 < hi):
+        text = f"{q}: the evidence neither shows nor rules out an effect."
+    else:
+        side = "lower" if hi <= 1 else "higher"
+        text = f"{q}: a {side} {row.get('measure') or 'ratio'} with treatment (the whole interval lies on one side)."
+    if row.get("status") == "single study":
+        text = text[:-1] + f", from one study ({row.get('studies')})."
+    if sof is not None and len(sof) and {"question", "certainty"} <= set(sof.columns):
+        match = sof[sof["question"].astype(str) == str(row.get("question"))]
+        if len(match):
+            text += f" Certainty of the evidence: {match['certainty'].iloc[0]}."
+    return text
+
+
+def _findings_by_study(findings: pd.DataFrame, evidence: pd.DataFrame, studies: pd.DataFrame):
+    """Findings with the study id of their report (file names are hashes, study ids are not)."""
+    if "report" not in findings or "study_id" in findings:
+        return findings
+    names: dict[str, str] = {}
+    if {"report", "study_id"} <= set(evidence.columns):
+        names.update(dict(zip(evidence["report"], evidence["study_id"], strict=False)))
+    if {"reports", "study_id"} <= set(studies.columns):
+        for rep, sid in zip(studies["reports"], studies["study_id"], strict=False):
+            for r in str(rep).split("; "):
+                names.setdefault(r, sid)
+    out = findings.copy()
+    out.insert(0, "study_id", [names.get(str(r), str(r)) for r in out["report"]])
+    return out
 
 
 def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
@@ -212,11 +339,11 @@ def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
     ev = inp.evidence
     bearing = ev[ev["intervention"].isin(questions)] if "intervention" in ev else ev
     other = ev.drop(index=bearing.index)
-    findings = inp.findings
+    findings = _findings_by_study(inp.findings, inp.evidence, inp.studies)
     if len(findings) and "severity" in findings:
         order = {"error": 0, "warning": 1, "info": 2}
         findings = findings.sort_values(
-            ["report", "severity"], key=lambda c: c.map(order) if c.name == "severity" else c
+            ["study_id", "severity"], key=lambda c: c.map(order) if c.name == "severity" else c
         )
     studies = _cols(inp.studies, _STUDY_SHOWN)
     titles = [
@@ -227,6 +354,9 @@ def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
     out: dict[str, list[tuple[str, object]]] = {
         "Question": [
             ("p", inp.question),
+            ("p", design_note(inp.studies)),
+            ("p", "Bottom line (primary analyses):"),
+            ("ul", [bottom_line(r, inp.sof) for _, r in primary.iterrows()]),
             ("p", "At a glance (primary analyses; details under Pooled results):"),
             ("ul", [plain_language(r) for _, r in primary.iterrows()]),
         ],
@@ -269,8 +399,16 @@ def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
             ("table", _cols(other, _EVIDENCE_SHOWN)),
         ],
         "Analysis choices": [("ul", list(inp.choices))],
-        "Reproduce": [("pre", "\n".join(inp.reproduce))]
-        + ([("p", "Inputs:"), ("table", inp.inputs)] if inp.inputs is not None else []),
+        "Reproduce": [
+            ("p", "From a checkout of evsynth, in a shell (every argument is quoted):"),
+            ("pre", "\n".join(inp.reproduce)),
+        ]
+        + (
+            [("p", "Software: " + ", ".join(f"{k} {v}" for k, v in inp.versions.items()) + ".")]
+            if inp.versions
+            else []
+        )
+        + ([("p", "Inputs (sha256):"), ("table", inp.inputs)] if inp.inputs is not None else []),
     }
     return out
 
@@ -278,24 +416,27 @@ def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
 def report_markdown(inp: ReportInputs, figure_links: dict[str, str] | None = None) -> str:
     """Return the report as Markdown. ``figure_links`` maps caption -> relative path."""
     figure_links = figure_links or {}
-    parts = [f"# {inp.title}\n"]
+    parts = [f"# {md_text(inp.title)}\n"]
     for name, blocks in _sections(inp).items():
         parts.append(f"## {name}\n")
         for kind, payload in blocks:
             if kind == "p":
-                parts.append(f"{payload}\n")
+                parts.append(f"{md_text(payload)}\n")
             elif kind == "ul":
-                parts.append("\n".join(f"- {item}" for item in payload) + "\n")
+                parts.append("\n".join(f"- {md_text(item)}" for item in payload) + "\n")
             elif kind == "table":
                 parts.append(_md_table(payload))
             elif kind == "figures":
                 figs = [
-                    f"![{cap}]({figure_links.get(cap, str(p))})\n\n*{cap}*\n"
+                    f"![{md_text(cap)}](<{figure_links.get(cap, str(p))}>)\n\n*{md_text(cap)}*\n"
                     for cap, p in payload.items()
                 ]
                 parts.append("\n".join(figs) or "_(none)_\n")
-            elif kind == "pre":
-                parts.append(f"```\n{payload}\n```\n")
+            elif kind == "pre":  # a fence longer than any run of backticks inside
+                fence = "`" * max(
+                    3, 1 + max((len(m) for m in re.findall("`+", str(payload))), default=0)
+                )
+                parts.append(f"{fence}\n{payload}\n{fence}\n")
     return "\n".join(parts)
 
 
@@ -304,8 +445,11 @@ body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1
 h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
 .scroll{overflow-x:auto;margin:1em 0}
 table{border-collapse:collapse;font-size:.8em;width:100%}
-th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;text-align:left;max-width:32em}
-td{overflow-wrap:anywhere}
+th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;text-align:left}
+td,th{overflow-wrap:normal;word-break:normal;hyphens:none}
+td.num{white-space:nowrap;text-align:right;font-variant-numeric:tabular-nums}
+td.quote{min-width:6em;max-width:36em}td.quote summary{cursor:pointer;color:#0550ae}
+tr.row-error td{background:#fdecee}
 th{background:#f4f4f4;position:sticky;top:0}
 tr:nth-child(even) td{background:#fafafa}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #eee}
@@ -313,6 +457,7 @@ figcaption{font-style:italic;font-size:.9em}
 pre{background:#f6f8fa;padding:1em;overflow-x:auto}
 .reading li{margin:.4em 0}
 .sev-error{color:#b00020;font-weight:bold}.sev-warning{color:#a15c00}
+.bottom-line{font-weight:bold}.certainty{font-weight:normal;color:#555}
 """
 
 
