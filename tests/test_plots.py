@@ -292,6 +292,13 @@ def test_axis_rules_and_favours_labels():
     )
 
 
+def test_pooled_row_totals_events_and_n():
+    """RevMan's total row, by hand: 32/197 + 23/310 = 55/507; 55/215 + 34/325 = 89/540."""
+    res, df = two_studies()
+    texts = [t.get_text() for t in forest_plot(res, counts=df).findobj(matplotlib.text.Text)]
+    assert "55/507" in texts and "89/540" in texts
+
+
 # ---------------------------------------------------------------------------------------------
 # text stays text: save a PDF and read it back
 

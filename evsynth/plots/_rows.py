@@ -590,7 +590,8 @@ def rows_from_meta(
             )
         )
         return rows, _footer_for(result, style), measure, level
-    rows += _pooled_rows(
+    studies = [r for r in rows if r.kind == "study"]
+    pooled = _pooled_rows(
         result,
         style,
         measure,
@@ -599,7 +600,18 @@ def rows_from_meta(
         "overall",
         weight_text="" if all(not r.cells.get("weight") for r in rows) else "100.0%",
     )
+    pooled[0].cells.update(_total_cells([lookup.get(r.label, {}) for r in studies]))
+    rows += pooled
     return rows, _footer_for(result, style), measure, level
+
+
+def _total_cells(infos: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Total events/total per arm (and total N) over the studies, when every study has them."""
+    total: dict[str, float] = {}
+    for key in (*COUNT_COLUMNS, "n"):
+        if infos and all(key in info for info in infos):
+            total[key] = sum(float(info[key]) for info in infos)
+    return _count_cells(total)
 
 
 def _data_counts(result: Any) -> pd.DataFrame | None:
