@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evsynth.errors import CorruptPDFError, EncryptedPDFError, NoTextLayerError
+from evsynth.reading.pdf_layer import PageLayer, pdfium_layers, plumber_layers
 
 __all__ = ["PdfText", "extract_pdf", "WORD_SETTINGS"]
 
@@ -51,6 +52,8 @@ class PdfText:
     pages: int
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: offset in ``text`` where each page's text starts
+    page_starts: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -105,17 +108,25 @@ def _superscript(word: dict, line_size: float, line_bottom: float) -> bool:
     return word["size"] < 0.85 * line_size and word["bottom"] < line_bottom - 0.2 * line_size
 
 
+def _overlaps(w: dict, others: list[dict]) -> bool:
+    """Whether ``w`` overlaps one of ``others`` by more than half the narrower one's width."""
+    a, b = w["x0"], w["x1"]
+    for v in others:
+        c, d = v["x0"], v["x1"]
+        if d <= a or c >= b:
+            continue
+        if (b if b < d else d) - (a if a > c else c) > 0.5 * min(b - a, d - c):
+            return True
+    return False
+
+
 def _rows(words: list[dict]) -> list[_Line]:
     """Group words into lines: a word joins a line its vertical middle falls inside."""
     lines: list[_Line] = []
     for w in sorted(words, key=lambda w: (round(w["top"], 1), w["x0"])):
         mid = (w["top"] + w["bottom"]) / 2
         for ln in reversed(lines[-6:]):
-            if ln.top - 0.5 <= mid <= ln.bottom + 0.5 and not any(
-                min(w["x1"], v["x1"]) - max(w["x0"], v["x0"])
-                > 0.5 * min(w["x1"] - w["x0"], v["x1"] - v["x0"])
-                for v in ln.words
-            ):
+            if ln.top - 0.5 <= mid <= ln.bottom + 0.5 and not _overlaps(w, ln.words):
                 ln.words.append(w)
                 ln.x0, ln.x1 = min(ln.x0, w["x0"]), max(ln.x1, w["x1"])
                 if w["size"] >= ln.size:
@@ -507,21 +518,15 @@ def _refine_columns(
 def _split_word(w: dict, x: float) -> list[dict]:
     """Split a word at the boundary between its characters nearest to ``x`` (within 5 pt)."""
     chars = w.get("chars") or []
-    bounds = [(abs(c["x0"] - x), k) for k, c in enumerate(chars) if k > 0]
+    bounds = [(abs(c[1] - x), k) for k, c in enumerate(chars) if k > 0]
     if not bounds:
         return [w]
     dist, k = min(bounds)
     if dist > 5:
         return [w]
 
-    def piece(cs: list[dict]) -> dict:
-        return {
-            **w,
-            "text": "".join(c["text"] for c in cs),
-            "x0": cs[0]["x0"],
-            "x1": cs[-1]["x1"],
-            "chars": cs,
-        }
+    def piece(cs: list[tuple]) -> dict:
+        return {**w, "text": "".join(c[0] for c in cs), "x0": cs[0][1], "x1": cs[-1][2], "chars": cs}
 
     return [piece(chars[:k]), piece(chars[k:])]
 
@@ -646,10 +651,8 @@ def _title(lines: list[_Line], height: float, body_size: float) -> str | None:
     return None
 
 
-def _page_lines(page) -> list[_Line]:
-    words = page.extract_words(**WORD_SETTINGS)
-    words = [w for w in words if w.get("upright", True)]
-    lines = _rows(words)
+def _page_lines(layer: PageLayer) -> list[_Line]:
+    lines = _rows(layer.words)
     for ln in lines:
         ln.text = _line_text(ln.words, ln.size, ln.bottom)
     return lines
@@ -685,62 +688,89 @@ def _join_lines(lines: list[_Line], body_size: float) -> str:
 def extract_pdf(path: str | Path) -> PdfText:
     """Extract the text layer of a PDF in reading order (tables as tab-separated rows).
 
+    Characters, words and rules come from PDFium (:mod:`evsynth.reading.pdf_layer`); every
+    text direction on a page is read (landscape tables included).
+
     Raises
     ------
     CorruptPDFError : not a PDF, damaged or truncated.
     EncryptedPDFError : password protected.
     NoTextLayerError : no page has a text layer (a scan: run OCR first).
     """
+    import pypdfium2 as pdfium
+
+    path = Path(path)
+    n_pages = _open_check(path)
+    try:
+        doc = pdfium.PdfDocument(str(path))
+        try:
+            layers = pdfium_layers(doc)
+        finally:
+            doc.close()
+    except (NoTextLayerError, CorruptPDFError):
+        raise
+    except Exception as exc:
+        raise CorruptPDFError(
+            path, f"the PDF could not be parsed ({type(exc).__name__}: {exc})"
+        ) from None
+    return _text_of(path, layers, n_pages)
+
+
+def _extract_plumber(path: str | Path) -> PdfText:
+    """Today's path before PDFium: the same layout on pdfplumber's words (benchmark only)."""
     import pdfplumber
 
     path = Path(path)
     n_pages = _open_check(path)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    warnings: list[str] = []
-    page_texts: list[str] = []
-    title = None
     try:
         with pdfplumber.open(path) as pdf:
-            all_lines = []
-            for page in pdf.pages:
-                all_lines.append((page, _page_lines(page)))
-            # running headers/footers: lines near the top/bottom edge repeated on 2+ pages
-            marks = Counter()
-            for page, lines in all_lines:
-                for ln in lines:
-                    if ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height:
-                        marks[re.sub(r"\d+", "#", ln.text)] += 1
-            sizes = [w["size"] for _, lines in all_lines for ln in lines for w in ln.words]
-            body_size = Counter(round(s, 1) for s in sizes).most_common(1)[0][0] if sizes else 10.0
-            for pno, (page, lines) in enumerate(all_lines):
-                lines = [
-                    ln
-                    for ln in lines
-                    if not (
-                        (ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height)
-                        and marks[re.sub(r"\d+", "#", ln.text)] >= 2
-                        and n_pages > 1
-                    )
-                ]
-                if pno == 0 and lines:
-                    title = _title(lines, page.height, body_size)
-                regions = _find_table_regions(page, lines, body_size)
-                used: set[int] = set()
-                blocks: list[_Line] = []
-                for reg in regions:
-                    txt, u = _table_text(reg, lines, body_size)
-                    used |= u
-                    blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, txt, True)
-                    blocks.append(blk)
-                flow = _segments([ln for ln in lines if id(ln) not in used])
-                ordered = _xy_order(flow + blocks)
-                page_texts.append(_join_lines(ordered, body_size))
-    except (NoTextLayerError, CorruptPDFError):
-        raise
+            layers = plumber_layers(pdf, WORD_SETTINGS)
     except Exception as exc:  # pdfminer raises many private exception types on broken files
         raise CorruptPDFError(
             path, f"the PDF could not be parsed ({type(exc).__name__}: {exc})"
         ) from None
+    return _text_of(path, layers, n_pages)
+
+
+def _text_of(path: Path, layers: list[PageLayer], n_pages: int) -> PdfText:
+    """Layers -> the document text: headers/footers dropped, tables as rows, reading order."""
+    warnings: list[str] = []
+    title = None
+    all_lines = [(layer, _page_lines(layer)) for layer in layers]
+    # running headers/footers: lines near the top/bottom edge repeated on 2+ pages
+    marks = Counter()
+    for page, lines in all_lines:
+        for ln in lines:
+            if ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height:
+                marks[re.sub(r"\d+", "#", ln.text)] += 1
+    sizes = [w["size"] for _, lines in all_lines for ln in lines for w in ln.words]
+    body_size = Counter(round(s, 1) for s in sizes).most_common(1)[0][0] if sizes else 10.0
+    texts: dict[int, list[str]] = {k: [] for k in range(1, n_pages + 1)}
+    for page, lines in all_lines:
+        lines = [
+            ln
+            for ln in lines
+            if not (
+                (ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height)
+                and marks[re.sub(r"\d+", "#", ln.text)] >= 2
+                and n_pages > 1
+            )
+        ]
+        if page.number == 1 and title is None and lines:
+            title = _title(lines, page.height, body_size)
+        regions = _find_table_regions(page, lines, body_size)
+        used: set[int] = set()
+        blocks: list[_Line] = []
+        for reg in regions:
+            txt, u = _table_text(reg, lines, body_size)
+            used |= u
+            blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, txt, True)
+            blocks.append(blk)
+        flow = _segments([ln for ln in lines if id(ln) not in used])
+        ordered = _xy_order(flow + blocks)
+        texts.setdefault(page.number, []).append(_join_lines(ordered, body_size))
+    page_texts = ["\n\n".join(t for t in texts[k] if t) for k in sorted(texts)]
     chars = [len(t.strip()) for t in page_texts]
     if (
         sum(chars) < MIN_PAGE_CHARS * max(1, n_pages) // 2
@@ -761,5 +791,9 @@ def extract_pdf(path: str | Path) -> PdfText:
         warnings.append(
             f"{which} no text layer (an image, e.g. a scanned table): not read; check it by eye"
         )
+    starts, pos = [], 0
+    for t in page_texts:
+        starts.append(pos)
+        pos += len(t) + 2
     text = "\n\n".join(page_texts) + "\n"
-    return PdfText(text=text, pages=n_pages, title=title, warnings=warnings)
+    return PdfText(text=text, pages=n_pages, title=title, warnings=warnings, page_starts=starts)
