@@ -206,16 +206,30 @@ def _make_line(words: list[dict]) -> _Line:
     return ln
 
 
-def _vertical_gap(boxes: list[_Line], size: float) -> tuple[float, float] | None:
-    """The widest x-gap (at least 0.7 x font size) that no box crosses, with boxes on both sides."""
-    spans = sorted((b.x0, b.x1) for b in boxes)
+def _union(spans) -> list[tuple[float, float]]:
+    """x-intervals merged where they touch or overlap, left to right."""
+    out: list[tuple[float, float]] = []
+    for x0, x1 in sorted(spans):
+        if out and x0 <= out[-1][1]:
+            if x1 > out[-1][1]:
+                out[-1] = (out[-1][0], x1)
+        else:
+            out.append((x0, x1))
+    return out
+
+
+def _widest_gap(union: list[tuple[float, float]], size: float) -> tuple[float, float] | None:
+    """The widest gap (at least 0.7 x font size) between consecutive merged intervals."""
     best = None
-    reach = spans[0][1]
-    for x0, x1 in spans[1:]:
+    for (_a, reach), (x0, _b) in zip(union, union[1:], strict=False):
         if x0 - reach >= 0.7 * size and (best is None or x0 - reach > best[1] - best[0]):
             best = (reach, x0)
-        reach = max(reach, x1)
     return best
+
+
+def _vertical_gap(boxes: list[_Line], size: float) -> tuple[float, float] | None:
+    """The widest x-gap (at least 0.7 x font size) that no box crosses, with boxes on both sides."""
+    return _widest_gap(_union((b.x0, b.x1) for b in boxes), size)
 
 
 def _bands(boxes: list[_Line]) -> list[list[_Line]]:
@@ -239,16 +253,20 @@ def _column_groups(bands: list[list[_Line]], size: float) -> list[list[_Line]]:
     is read as its own column and the abstract stays whole.
     """
     groups: list[list[list[_Line]]] = [[bands[0]]]
+    union = _union((b.x0, b.x1) for b in bands[0])  # of the current group's boxes
     for band in bands[1:]:
         cur = groups[-1]
-        flat = [b for bd in cur for b in bd]
-        multi = _vertical_gap(flat, size) is not None
-        band_multi = len(band) > 1 and _vertical_gap(band, size) is not None
-        if multi and _vertical_gap(flat + band, size) is not None:
+        spans = [(b.x0, b.x1) for b in band]
+        multi = _widest_gap(union, size) is not None
+        band_multi = len(band) > 1 and _widest_gap(_union(spans), size) is not None
+        joined = _union(union + spans)
+        if multi and _widest_gap(joined, size) is not None:
             cur.append(band)
+            union = joined
             continue
-        if not multi and not band_multi and _vertical_gap(flat + band, size) is None:
+        if not multi and not band_multi and _widest_gap(joined, size) is None:
             cur.append(band)
+            union = joined
             continue
         new = [band]
         # trailing bands of the closed group that also fit the new group's columns move to it
@@ -269,6 +287,7 @@ def _column_groups(bands: list[list[_Line]], size: float) -> list[list[_Line]]:
                 break
             new.insert(0, cur.pop())
         groups.append(new)
+        union = _union((b.x0, b.x1) for bd in new for b in bd)
     return [[b for bd in g for b in bd] for g in groups]
 
 

@@ -63,8 +63,9 @@ class PageLayer:
     width: float
     height: float
     words: list[dict] = field(default_factory=list)
-    edges: list[dict] = field(default_factory=list)
     crop: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    #: horizontal and vertical rules (read only on pages with a word "Table": see below)
+    edges: list[dict] = field(default_factory=list)
 
     def page_box(self, x0: float, top: float, x1: float, bottom: float) -> tuple[float, ...]:
         """A box of this frame as ``(x0, top, x1, bottom)`` in points from the top-left corner of
@@ -121,52 +122,119 @@ def _words(chars: list[tuple]) -> list[dict]:
         runs.append(run)
     tol, ratio = Y_TOLERANCE, X_TOLERANCE_RATIO
     for run in runs:
-        # cluster into lines by top (chained within Y_TOLERANCE); a space marker goes with the
-        # character after it
-        items = []
-        space = 0
-        for c in run:
-            if c is None:
-                space = 2
-                continue
-            if c is _GENERATED:
-                space = max(space, 1)
-                continue
-            items.append((c[3], c, space))
-            space = 0
-        items.sort(key=_first)
+        pieces = _stream_lines(run, tol)
+        if pieces is not None:
+            for piece in pieces:
+                _split_words(piece, words, tol, ratio)
+            continue
+        # cluster into lines by top (chained within Y_TOLERANCE), each sorted left to right
+        items = _stream_items(run)
+        items.sort(key=_top)
         lines: list[list] = []
         last = None
         for it in items:
-            t = it[0]
+            t = it[0][3]
             if last is None or t > last + tol:
-                cur_line = [(it[1][1], it[1], it[2])]
+                cur_line = [it]
                 lines.append(cur_line)
             else:
-                cur_line.append((it[1][1], it[1], it[2]))
+                cur_line.append(it)
             last = t
         for line in lines:
-            line.sort(key=_first)
-            cur: list[tuple] = []
-            p = None
-            for _x, c, sp in line:
-                if p is not None and (
-                    sp == 2
-                    or c[1] < p[1]
-                    or c[1] > p[2] + (GENERATED_RATIO if sp else ratio) * p[5]
-                    or abs(c[3] - p[3]) > tol
-                ):
-                    words.append(_word(cur))
-                    cur = []
-                cur.append(c)
-                p = c
-            if cur:
-                words.append(_word(cur))
+            line.sort(key=_x0)
+            _split_words(line, words, tol, ratio)
     return words
 
 
-def _first(item: tuple) -> float:
-    return item[0]
+def _stream_items(run: list) -> list[tuple]:
+    """(char, space) pairs: space 2 after a real space, 1 after a generated one, else 0."""
+    items = []
+    space = 0
+    for c in run:
+        if c is None:
+            space = 2
+        elif c is _GENERATED:
+            space = max(space, 1)
+        else:
+            items.append((c, space))
+            space = 0
+    return items
+
+
+def _stream_lines(run: list, tol: float) -> list[list[tuple]] | None:
+    """The run as ``(char, space)`` pairs (space 2 after a real space, 1 after a generated one),
+    cut into lines where the stream goes back left or changes line, if that equals pdfplumber's
+    clustering (lines more than ``tol`` apart, or side by side with a word gap), else None.
+    """
+    pieces: list[list[tuple]] = []
+    ranges: list[list[float]] = []
+    prev = None
+    space = 0
+    for c in run:
+        if c is None:
+            space = 2
+            continue
+        if c is _GENERATED:
+            if not space:
+                space = 1
+            continue
+        if prev is None or c[1] < prev[1] or abs(c[3] - prev[3]) > tol:
+            pieces.append([(c, space)])
+            ranges.append([c[3], c[3]])
+        else:
+            pieces[-1].append((c, space))
+            r = ranges[-1]
+            if c[3] < r[0]:
+                r[0] = c[3]
+            elif c[3] > r[1]:
+                r[1] = c[3]
+        prev = c
+        space = 0
+    # pieces whose tops chain together form one pdfplumber line: that is the same as reading
+    # them one by one when they sit side by side with a word gap between them (two columns)
+    order = sorted(range(len(pieces)), key=lambda k: ranges[k][0])
+    group: list[int] = []
+    reach = None
+    for k in order + [None]:
+        if k is not None and reach is not None and ranges[k][0] <= reach + tol:
+            group.append(k)
+            reach = max(reach, ranges[k][1])
+            continue
+        if len(group) > 1:
+            spans = sorted((pieces[j][0][0][1], pieces[j][-1][0][2], pieces[j][-1][0][5]) for j in group)
+            for (_x0, x1, size), (nx0, _nx1, _s) in zip(spans, spans[1:], strict=False):
+                if nx0 <= x1 + X_TOLERANCE_RATIO * size:
+                    return None
+        if k is not None:
+            group = [k]
+            reach = ranges[k][1]
+    return pieces
+
+
+def _split_words(line: list[tuple], words: list[dict], tol: float, ratio: float) -> None:
+    cur: list[tuple] = []
+    p = None
+    for c, sp in line:
+        if p is not None and (
+            sp == 2
+            or c[1] < p[1]
+            or c[1] > p[2] + (GENERATED_RATIO if sp else ratio) * p[5]
+            or abs(c[3] - p[3]) > tol
+        ):
+            words.append(_word(cur))
+            cur = []
+        cur.append(c)
+        p = c
+    if cur:
+        words.append(_word(cur))
+
+
+def _top(item: tuple) -> float:
+    return item[0][3]
+
+
+def _x0(item: tuple) -> float:
+    return item[0][1]
 
 
 def _word(cs: list[tuple]) -> dict:
@@ -337,18 +405,21 @@ def _layers_of(page, number: int, pdfium_c) -> list[PageLayer]:
     counts = {a: k for a, k in counts.items() if k} or {0: 0}
     main = max(counts, key=lambda a: (counts[a], a == 0))
     angles = [main] + sorted(a for a in counts if a != main and counts[a] >= MIN_LAYER_CHARS)
-    segments: list = []
-    raw_page = page.raw
-    for k in range(pdfium_c.FPDFPage_CountObjects(raw_page)):
-        obj = pdfium_c.FPDFPage_GetObject(raw_page, k)
-        _segments_of(obj, pdfium_c, (1, 0, 0, 1, 0, 0), segments)
     layers = []
     for angle in angles:
         w, h = crop[2] - crop[0], crop[3] - crop[1]
         if angle in (90, 270):
             w, h = h, w
-        words = _words(buckets.get(angle, []))
-        layers.append(PageLayer(number, angle, w, h, words, _edges(segments, angle, crop), crop))
+        layers.append(PageLayer(number, angle, w, h, _words(buckets.get(angle, [])), crop))
+    # rules bound tables under a "Table N" caption: read the paths only on pages with one
+    if any(wd["text"] in ("Table", "TABLE") for layer in layers for wd in layer.words):
+        segments: list = []
+        raw_page = page.raw
+        for k in range(pdfium_c.FPDFPage_CountObjects(raw_page)):
+            obj = pdfium_c.FPDFPage_GetObject(raw_page, k)
+            _segments_of(obj, pdfium_c, (1, 0, 0, 1, 0, 0), segments)
+        for layer in layers:
+            layer.edges = _edges(segments, layer.angle, crop)
     return layers
 
 
@@ -378,5 +449,5 @@ def plumber_layers(pdf, word_settings: dict) -> list[PageLayer]:
         ]
         x0, top, x1, bottom = page.bbox
         crop = (x0, page.height - bottom, x1, page.height - top)
-        out.append(PageLayer(i + 1, 0, page.width, page.height, words, edges, crop))
+        out.append(PageLayer(i + 1, 0, page.width, page.height, words, crop, edges))
     return out
