@@ -142,7 +142,8 @@ spaces = _sub("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]", " ")
 #: Hyphen-like characters become ASCII "-": hyphen U+2010, non-breaking hyphen U+2011,
 #: figure dash U+2012, en dash U+2013, minus sign U+2212, small/fullwidth hyphen-minus.
 #: The em dash (U+2014) and horizontal bar (U+2015) become "-" only between two numbers
-#: ("0.21—0.96"); in prose they stay a dash.
+#: ("0.21—0.96"); in prose they stay a dash, and so does a dash alone in a table cell
+#: ("0.812<tab>—<tab>0.355": an estimate, a model the variable did not enter, a p-value).
 dashes = _table(
     {
         "\u2010": "-",
@@ -154,7 +155,7 @@ dashes = _table(
         "\uff0d": "-",
     }
 )
-em_dash_ranges = _sub(r"(?<=\d)(\s?)[\u2014\u2015](\s?)(?=\d)", "-")
+em_dash_ranges = _sub(r"(?<=\d)( ?)[\u2014\u2015]( ?)(?=\d)", "-")
 
 #: A minus sign (U+2212) set apart from its number ("95% CI − 1.69 to 2.17", common in PDFs)
 #: is attached to it: "-1.69". Only after a space, "(", "=", "[" or ",", so "a − b" between two
