@@ -13,6 +13,7 @@ import pandas as pd
 
 from evsynth.errors import ExtractionError
 from evsynth.extraction.context import Context
+from evsynth.extraction.count_tables import arm_count_table_rows
 from evsynth.extraction.counts import arm_size_mentions, count_rows
 from evsynth.extraction.estimates import estimate_rows
 from evsynth.extraction.labels import using_vocabulary
@@ -74,6 +75,7 @@ def _extract(doc: Document) -> pd.DataFrame:
     count_rows(maker, sentences, ctx)
     rate_rows(maker, sentences, ctx, single_arm_intervention(doc.text, doc.title))
     table_rows(maker)
+    arm_count_table_rows(maker)
     text_table_rows(maker, parsed_table_spans(doc))
     frame = pd.DataFrame(maker.rows, columns=list(EVIDENCE_COLUMNS))
     if not frame.empty:
