@@ -71,7 +71,7 @@ class Contingency:
     end: int
     quote: str
     where: str
-    key: str  # group name used to match text p-values ("TCZ"), or ""
+    key: str  # group name used to match text p-values ("X" of "X and non-X"), or ""
     p_start: int = -1  # original offsets of the p cell itself
     p_end: int = -1
 

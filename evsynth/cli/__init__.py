@@ -14,6 +14,7 @@ from evsynth.errors import EvsynthError
 
 # name -> one-line help; the module evsynth.cli.<name> implements it
 SUBCOMMANDS = {
+    "init": "write a first review protocol (arms, outcomes) from the papers, to edit",
     "read": "read papers and print what was found in each (format, title, DOI, sections, tables)",
     "extract": "extract results into an evidence table (evidence.csv, studies.csv)",
     "verify": "check that every number in an evidence table is in its quoted source span",

@@ -201,13 +201,21 @@ def _outcome_words(text: str) -> str:
     parts = [x for x in head.split(": ") if x.strip(" :;,")]
     head = parts[-1] if parts else ""
     head = _TAIL.sub("", clean_phrase(head.strip(" :;,"), 60)).strip(" :;,")
-    if head and not arm_mentions(head):
+    if (
+        head
+        and not arm_mentions(head)
+        and not re.match(r"(?i)(?:at|after|by|during|over|within|in)\s", head)
+    ):
         return head
     tail = text[max(m.end() for m in _RATE.finditer(text)) :]
     arms = arm_mentions(tail)
     if arms:
         tail = tail[arms[-1].end :]
-    return clean_phrase(tail.strip(" .;,)"), 60)
+    tail = re.split(r"[(;.]", tail)[0]
+    tail = re.sub(
+        r"(?i)^\s*(?:had|have|has|were|was|with|experienced|reported|developed)\s+", "", tail
+    )
+    return re.sub(r"\s+", " ", tail).strip(" ,:")[:60]
 
 
 def _arm_key(arm: ArmMention) -> str:

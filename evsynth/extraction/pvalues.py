@@ -105,7 +105,7 @@ def p_only_rows(
         outs_all = find_outcomes(s.text)
         inherited = ""
         if not outs_all and _SIMILAR.search(s.text):
-            # "Similar results were obtained in patients with ICANS (p = 0.21 and 0.06,
+            # "Similar results were obtained in patients with condition B (p = 0.21 and 0.06,
             # respectively)": the outcomes are those of the preceding sentence
             for prev in ctx.previous(i, 1):
                 outs_all = [(o[0], o[1], -1) for o in find_outcomes(prev.text)]
@@ -141,7 +141,7 @@ def p_only_rows(
                     and assigned[-1][0]
                     and ")" not in text[prev_end : p.start]
                 ):
-                    # "(p = 0.869 for CRS and p = 0.276 for ICANS)": same outcome, other subgroup
+                    # "(p = 0.869 for condition A and p = 0.276 for condition B)": same outcome, other subgroup
                     o = assigned[-1][:2]
                 assigned.append((o[0], o[1], "") if o else ("", "", ""))
                 prev_end = p.end

@@ -345,7 +345,9 @@ def _rank(row: pd.Series, prefer_adjusted: bool, summary_reports: set[str]) -> t
     summary = 1 if row["report"] in summary_reports else 0
     in_table = 0 if (row.get("table") or "") else 1
     subgroup = 1 if (row.get("intervention_detail") or "") or (row.get("subgroup") or "") else 0
-    return (subgroup, a, summary, in_table, row["report"], int(row["source_start"]))
+    # the arms' counts over a ratio computed from them (the raw data; same analysis level)
+    counts_first = 0 if row.get("measure") == "counts" else 1
+    return (subgroup, a, summary, counts_first, in_table, row["report"], int(row["source_start"]))
 
 
 @dataclass(frozen=True)
@@ -468,7 +470,16 @@ def unpooled_evidence(question: Question, primary: pd.Series) -> pd.DataFrame:
             continue  # the pooled result, reported again elsewhere in the paper
         elif len(same_study):
             c = same_study.iloc[0]
-            if (r.get("analysis") or "") != (c.get("analysis") or "") and (r.get("analysis") or ""):
+            if r["measure"] != c["measure"] and (r.get("analysis") or "") == (
+                c.get("analysis") or ""
+            ):
+                reason = (
+                    f"the same comparison reported as {describe_row(r).split(' [')[0]}; the "
+                    f"study's {'2x2 counts are' if c['measure'] == 'counts' else c['measure'] + ' is'} pooled"
+                )
+            elif (r.get("analysis") or "") != (c.get("analysis") or "") and (
+                r.get("analysis") or ""
+            ):
                 reason = (
                     f"{r['analysis']} estimate; the {c.get('analysis') or 'selected'} one is pooled"
                 )

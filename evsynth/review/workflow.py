@@ -206,6 +206,7 @@ def run(
         failures=table.failures,
         reproduce=reproduce,
         inputs=inputs,
+        protocol=proto.describe() if proto is not None else None,
     )
     links = {cap: str(png.relative_to(out)) for cap, (png, _pdf) in figures.items()}
     written.append(atomic_write_text(out / "report.md", report_markdown(inp, links)))
