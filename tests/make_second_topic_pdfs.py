@@ -58,9 +58,9 @@ PAPERS["a_jama_rct"] = {
         ),
         (
             "Results",
-            "During 12 months, 132 (29%) of 455 exercise participants and 171 (38%) of 451 usual "
-            "care participants had at least 1 fall (absolute difference, -8.9 percentage points; "
-            "95% CI, -15.0 to -2.8; P = .005).",
+            "During 12 months, 118 (26%) of 455 exercise participants and 171 (38%) of 451 usual "
+            "care participants had at least 1 fall (absolute difference, -12.0 percentage points; "
+            "95% CI, -18.0 to -6.0; P < .001).",
         ),
         (
             "Conclusions and Relevance",
@@ -98,7 +98,7 @@ PAPERS["a_jama_rct"] = {
             "caption": "Table 2. Falls and Injuries During 12 Months",
             "rows": [
                 ["Outcome", "Exercise group (n=455)", "Usual care (n=451)", "P value"],
-                ["Participants with at least 1 fall, No. (%)", "132 (29)", "171 (38)", ".005"],
+                ["Participants with at least 1 fall, No. (%)", "118 (26)", "171 (38)", "<.001"],
                 ["Fall-related injury requiring medical attention, No. (%)", "41 (9)", "58 (13)",
                  ".06"],
             ],
@@ -130,15 +130,15 @@ PAPERS["b_lancet_rct"] = {
         ),
         (
             "Findings",
-            "1955 women were randomly assigned (980 to Otago, 975 to usual care). 389 (40%) of "
+            "1955 women were randomly assigned (980 to Otago, 975 to usual care). 421 (43%) of "
             "980 women in the Otago group fell at least once, compared with 452 (46%) of 975 in "
-            "the usual care group (p=0·0029). Hip fracture occurred in 21 women in the Otago group "
+            "the usual care group (p=0·13). Hip fracture occurred in 21 women in the Otago group "
             "and 33 in the usual care group (hazard ratio 0·63, 95% CI 0·36–1·09; p=0·10).",
         ),
         (
             "Interpretation",
-            "The Otago programme reduced the proportion of women who fell; fewer hip fractures "
-            "were seen, but the trial was not powered for this outcome.",
+            "The Otago programme did not clearly reduce the proportion of women who fell; fewer "
+            "hip fractures were seen, but the trial was not powered for this outcome.",
         ),
     ],
     "sections": [
@@ -158,7 +158,7 @@ PAPERS["b_lancet_rct"] = {
             "Results",
             [
                 "Median age was 80·2 years (IQR 77·6–83·9). The proportion of women who fell "
-                "was lower in the Otago group (table 2). The hazard ratio for hip fracture was "
+                "was slightly lower in the Otago group (table 2). The hazard ratio for hip fracture was "
                 "0·63 (95% CI 0·36–1·09; p=0·10); 38 women in the Otago group and 41 in the usual "
                 "care group died (p=0·71).",
             ],
@@ -169,7 +169,7 @@ PAPERS["b_lancet_rct"] = {
             "caption": "Table 2: Outcomes at 24 months",
             "rows": [
                 ["", "Otago (n=980)", "Usual care (n=975)", "Hazard ratio (95% CI)", "p value"],
-                ["Fell at least once", "389/980 (40%)", "452/975 (46%)", "..", "0·0029"],
+                ["Fell at least once", "421/980 (43%)", "452/975 (46%)", "..", "0·13"],
                 ["Hip fracture", "21/980 (2%)", "33/975 (3%)", "0·63 (0·36–1·09)", "0·10"],
                 ["Death", "38/980 (4%)", "41/975 (4%)", "..", "0·71"],
             ],
