@@ -227,8 +227,8 @@ strata <- results[results$report == "d_stratified_rct" & results$measure == "cou
 wrong <- rbind(fl[fl$report != "d_stratified_rct", ], strata)
 wrong_dat <- escalc("OR", ai = wrong$events_intervention, n1i = wrong$total_intervention,
                     ci = wrong$events_comparator, n2i = wrong$total_comparator)
-wrong_dat <- data.frame(study = paste(wrong$study, ifelse(is.na(wrong$subgroup), "",
-                                                          wrong$subgroup)),
+wrong_dat <- data.frame(study = trimws(paste(wrong$study, ifelse(is.na(wrong$subgroup), "",
+                                                                 wrong$subgroup))),
                         report = wrong$report, yi = as.numeric(wrong_dat$yi),
                         vi = as.numeric(wrong_dat$vi))
 unadj <- results[results$question %in% HIP & results$measure == "HR" &
