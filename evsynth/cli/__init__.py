@@ -27,8 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="evsynth",
         description=(
             "Evidence tables with provenance and honest random-effects meta-analysis from "
-            "clinical papers (.txt, .md, .pdf). With no paths, every command works on the "
-            "bundled papers (CAR-T: glucocorticoids and tocilizumab for CRS/ICANS)."
+            "clinical papers (.txt, .md, .pdf), driven by a review protocol (evsynth init writes "
+            "one). With no paths, every command works on the bundled papers and their protocol."
         ),
         epilog="Run 'evsynth COMMAND --help' for the options of a command.",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from evsynth.extraction.arms import comparison_in
 from evsynth.extraction.context import Context, clean_phrase, comparison_phrase
 from evsynth.extraction.labels import find_interventions, find_outcomes
 from evsynth.extraction.patterns import find_p_values
@@ -145,6 +146,17 @@ def p_only_rows(
                 assigned.append((o[0], o[1], "") if o else ("", "", ""))
                 prev_end = p.end
         name, phrase, comparator, detail, inote = ctx.intervention(i, s.text)
+        versus = comparison_in(s.text)
+        if (
+            not phrase
+            and not comparison_phrase(s.text)
+            and versus.intervention_as_reported
+            and versus.comparator_as_reported
+        ):
+            phrase = versus.intervention_as_reported
+            name = name or versus.intervention
+        if versus.comparator and not comparator and name:
+            comparator = versus.comparator
         n_int, n_ctl, nnote = arm_sizes_in(s.text)
         if name and n_int is None and n_ctl is None and sizes is not None:
             n_int, n_ctl, nnote = _doc_sizes(text, sizes, name)
@@ -161,6 +173,7 @@ def p_only_rows(
                 or comparison_phrase(s.text)
                 or clean_phrase(re.sub(r"\(.*", "", s.text)),
                 comparator=comparator,
+                comparator_as_reported=versus.comparator_as_reported,
                 outcome=outcome,
                 outcome_as_reported=outcome_rep,
                 measure="p_only",

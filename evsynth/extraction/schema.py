@@ -75,7 +75,5 @@ STUDY_COLUMNS: dict[str, str] = {
     "overlap_flag": "possible cohort overlap with other studies: which, and why ('' if none)",
 }
 
-INTERVENTIONS = ("glucocorticoid", "tocilizumab", "ruxolitinib")
-OUTCOMES = ("CR", "MRD-negative CR", "OS", "PFS", "EFS", "LFS")
 MEASURES = ("HR", "OR", "RR", "counts", "proportion", "survival_rate", "p_only")
 ANALYSES = ("univariable", "multivariable", "")
