@@ -29,7 +29,7 @@ from evsynth.extraction.labels import (
     find_interventions,
 )
 
-__all__ = ["ArmMention", "arm_mentions", "arm_role", "CONTROL_WORDS"]
+__all__ = ["ArmMention", "arm_mentions", "arm_role", "subgroup_before", "CONTROL_WORDS"]
 
 #: design words that make an arm the comparator, whatever the topic
 CONTROL_WORDS = re.compile(
@@ -273,3 +273,24 @@ def _comparison(text: str) -> Comparison:
         treated.label if treated else "",
         control.label if control else "",
     )
+
+
+_SUBGROUP = re.compile(
+    r"(?i)(?<![A-Za-z])(?:in|among|for)\s{1,2}(?:the\s{1,2})?(?:participants|patients|those|"
+    r"people|persons|women|men|children|adults|subjects|individuals|the\s{1,2}subgroup\s{1,2}of)"
+    r"\s{1,2}(?P<g>(?:with|without|who|aged|older|younger|under|over|above|below|having)\b[^,;:()]{1,60})"
+)
+
+
+def subgroup_before(text: str, pos: int) -> str:
+    """The stratum a result in ``text`` at ``pos`` belongs to, when its clause opens with one
+    ("In participants with a previous fall, 70/171 ..." -> "participants with a previous fall";
+    "in those without X, 55/241 ..." -> "those without X"), else ''. The clause is the text
+    since the previous ';' or sentence start."""
+    start = max(text.rfind(";", 0, pos), text.rfind(". ", 0, pos)) + 1
+    found = list(_SUBGROUP.finditer(text, start, pos))
+    if not found:
+        return ""
+    m = found[-1]
+    head = re.match(r"(?i)(?:in|among|for)\s{1,2}(?:the\s{1,2})?", m.group(0))
+    return re.sub(r"\s+", " ", m.group(0)[head.end() :]).strip()

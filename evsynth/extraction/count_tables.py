@@ -44,6 +44,8 @@ _PCT = r"(?P<p>\d{1,3}(?:\.\d{1,3})?)\s*%?"
 _CELL = re.compile(
     r"^\s*(?P<e>\d{1,6})\s*(?:/\s*(?P<t>\d{1,6})\s*)?(?:\(\s*" + _PCT + r"\s*\))?\s*[*†‡]?\s*$"
 )
+#: a row that is the whole study population, not a stratum
+_WHOLE = re.compile(r"(?i)^\s*(?:all|overall|total|whole|entire|any)\b")
 _P_CELL = re.compile(r"^\s*(?P<op>[<>≤≥=])?\s*(?P<v>0?\.\d{1,6}|1(?:\.0+)?)\s*[*†‡]?\s*$")
 
 
@@ -134,6 +136,10 @@ def _table(maker: RowMaker, table: Table) -> None:
     by_row: dict[int, dict[int, TableCell]] = defaultdict(dict)
     for c in cells:
         by_row[c.row][c.col] = c
+    # the caption's outcome applies to rows that name none only when no row names one (a table
+    # of one outcome by stratum, not a table of several outcomes)
+    caption_outcome = find_outcomes(table.caption or "")
+    labels_name_outcomes = any(find_outcomes(c.row_label) for c in cells)
     for _r, row in sorted(by_row.items()):
         first = next(iter(row.values()))
         label = first.row_label.strip()
@@ -144,10 +150,15 @@ def _table(maker: RowMaker, table: Table) -> None:
                 a, b = _count(row.get(j), arms[j][1]), _count(row.get(k), arms[k][1])
                 if a is None or b is None:
                     continue
-                outs = find_outcomes(label) or (
-                    find_outcomes(first.row_group) if first.row_group else ()
+                own = find_outcomes(label)
+                outs = (
+                    own
+                    or (find_outcomes(first.row_group) if first.row_group else ())
+                    or (caption_outcome if not labels_name_outcomes else ())
                 )
                 outcome, outcome_rep = (outs[0][0], label) if outs else ("", label)
+                # a row that is not the outcome itself but a stratum of the caption's outcome
+                subgroup = label if outs and not own and not _WHOLE.match(label) else ""
                 used = [row[j], row[k]]
                 p_value, p_op = math.nan, ""
                 if p_cols and len(arms) == 2:
@@ -173,6 +184,7 @@ def _table(maker: RowMaker, table: Table) -> None:
                     comparator_as_reported=name_c,
                     outcome=outcome,
                     outcome_as_reported=outcome_rep,
+                    subgroup=subgroup,
                     measure="counts",
                     events_int=a[0],
                     total_int=a[1],

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evsynth.extraction.arms import ArmMention, arm_mentions
+from evsynth.extraction.arms import ArmMention, arm_mentions, subgroup_before
 from evsynth.extraction.context import Context, clean_phrase
-from evsynth.extraction.labels import active_vocabulary, find_interventions, find_outcomes
+from evsynth.extraction.labels import find_interventions, find_outcomes
 from evsynth.extraction.rows import RowMaker
 from evsynth.extraction.segments import Sentence
 
@@ -60,6 +60,7 @@ class ArmRate:
     role: str = ""
     label: str = ""
     arm_n: int | None = None
+    subgroup: str = ""
 
 
 def pct_matches(events: int, total: int, pct: float, pct_text: str | None = None) -> bool:
@@ -139,8 +140,6 @@ def _arm_rates(text: str, s: Sentence, idx: int, sizes: dict[str, int]) -> list[
     if not arms:
         return []
     outs = find_outcomes(s.text)
-    if not outs and active_vocabulary().terms.get("outcome"):
-        return []
     rates = []
     prev_end = 0
     for m in _RATE.finditer(s.text):
@@ -158,7 +157,7 @@ def _arm_rates(text: str, s: Sentence, idx: int, sizes: dict[str, int]) -> list[
         o_before = [o for o in outs if o[2] < m.start() and o[2] > arm.start]
         if outs:
             o = o_before[-1] if o_before else (o_after[0] if o_after else outs[-1])
-        else:
+        else:  # no protocol outcome: the row stays, unlabelled, with the paper's words
             o = ("", _outcome_words(s.text), -1)
         negated = arm.role == "comparator"
         name = arm.label[3:] if arm.label.startswith("no ") else arm.label
@@ -178,6 +177,7 @@ def _arm_rates(text: str, s: Sentence, idx: int, sizes: dict[str, int]) -> list[
                 role=arm.role,
                 label=arm.label,
                 arm_n=arm.n,
+                subgroup=subgroup_before(s.text, m.start()),
             )
         )
     return rates
@@ -201,6 +201,8 @@ def _outcome_words(text: str) -> str:
     parts = [x for x in head.split(": ") if x.strip(" :;,")]
     head = parts[-1] if parts else ""
     head = _TAIL.sub("", clean_phrase(head.strip(" :;,"), 60)).strip(" :;,")
+    if head.lower() in ("there", "these", "this", "it", "we"):
+        head = ""
     if (
         head
         and not arm_mentions(head)
@@ -290,6 +292,7 @@ def count_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context) -> None
             if (
                 _pairable(a, b)
                 and b.outcome == a.outcome
+                and b.subgroup == a.subgroup
                 and (b.outcome or b.sentence == a.sentence)
                 and sentences[b.sentence].paragraph == sentences[a.sentence].paragraph
                 and abs(b.sentence - a.sentence) <= 2
@@ -297,6 +300,8 @@ def count_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context) -> None
                 partner = b_i
                 break
         used.add(a_i)
+        if partner is None and not a.outcome:
+            continue  # one arm's count of no named outcome: who received what, not a result
         notes = []
         arms = [a]
         if partner is not None:
@@ -334,6 +339,7 @@ def count_rows(maker: RowMaker, sentences: list[Sentence], ctx: Context) -> None
             intervention_as_reported=treated.arm_text if treated else "",
             comparator=comparator,
             comparator_as_reported=control.arm_text if control else "",
+            subgroup=a.subgroup,
             outcome=a.outcome,
             outcome_as_reported=a.outcome_rep,
             measure="counts",

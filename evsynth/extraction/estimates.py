@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from evsynth.extraction.arms import comparison_in
+from evsynth.extraction.arms import comparison_in, subgroup_before
 from evsynth.extraction.context import Context, clean_phrase
 from evsynth.extraction.labels import find_outcomes
 from evsynth.extraction.patterns import P_VALUE_RE, find_ratio_estimates
@@ -132,6 +132,7 @@ def estimate_rows(
                     intervention_as_reported=as_reported,
                     comparator=comparator,
                     comparator_as_reported=cmp_reported,
+                    subgroup=subgroup_before(s.text, e.est_start - s.start),
                     outcome=outcome,
                     outcome_as_reported=outcome_rep,
                     measure=e.measure,
