@@ -1,7 +1,7 @@
 """evsynth: evidence tables with provenance and honest random-effects meta-analysis.
 
 This module only re-exports the public API. The stages, in pipeline order, are the subpackages
-``reading`` -> ``extraction`` -> ``evidence`` -> ``effects`` -> ``pooling`` -> ``checks`` ->
+``protocol`` -> ``reading`` -> ``extraction`` -> ``evidence`` -> ``effects`` -> ``pooling`` -> ``checks`` ->
 ``plots`` -> ``review`` (and ``cli``); see CONTRIBUTING.md for the map.
 """
 
@@ -13,6 +13,9 @@ __version__ = "0.1.0"
 
 # --- errors ---
 from evsynth.errors import EvsynthError
+
+# --- protocol ---
+from evsynth.protocol import Protocol, bundled_protocols, load_protocol
 
 # --- reading ---
 from evsynth.reading import (
@@ -67,6 +70,7 @@ from evsynth.checks import Finding, check, check_documents
 
 # --- review ---
 from evsynth.review import RunResult, Synthesis, SynthesisOptions, run, synthesize
+from evsynth.review.scaffold import protocol_scaffold, write_protocol_scaffold
 
 # --- plots: imported on first use ---
 # matplotlib costs a quarter of a second that users who only extract or pool should not pay at
@@ -78,6 +82,11 @@ _LAZY = {
 
 __all__ = [
     "__version__",
+    "Protocol",
+    "bundled_protocols",
+    "load_protocol",
+    "protocol_scaffold",
+    "write_protocol_scaffold",
     "EvsynthError",
     # reading
     "read",

@@ -185,7 +185,7 @@ def _arm_rates(text: str, s: Sentence, idx: int, sizes: dict[str, int]) -> list[
 
 _TAIL = re.compile(
     r"(?i)(?:\s+(?:occurred|happened|was|were|in|among|for|of|the|at|rates?|numbers?|"
-    r"reported|observed|developed|experienced|by))+\s*$"
+    r"reported|recorded|noted|seen|found|counted|observed|developed|experienced|by))+\s*$"
 )
 
 
