@@ -11,8 +11,8 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         help=help_text,
         description=(
             "Read the papers, extract an evidence table, apply the curation file that belongs to "
-            "them, check their numbers, pool every intervention x outcome question with data, draw "
-            "forest plots and write a report. With no paths: the bundled papers."
+            "them, check their numbers, pool every question of the review protocol, draw forest "
+            "plots and write a report. With no paths: the bundled papers and their protocol."
         ),
     )
     p.add_argument("paths", nargs="*", help="paper files (.txt, .md, .pdf) or folders")
@@ -23,6 +23,12 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         help="curation YAML file to apply (default: the one that belongs to the papers)",
     )
     group.add_argument("--no-curation", action="store_true", help="apply no curation file")
+    p.add_argument(
+        "--protocol",
+        metavar="FILE",
+        help="review protocol (YAML, docs/protocol.md) or the name of a bundled protocol; "
+        "default: the bundled protocol for the bundled papers, none for other papers",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
@@ -30,13 +36,25 @@ def run(args: argparse.Namespace) -> int:
     from evsynth.review.workflow import run as run_synthesis
 
     curation = False if args.no_curation else (args.curation or True)
-    result = run_synthesis(args.paths or None, args.out, curation=curation, progress=not args.quiet)
+    result = run_synthesis(
+        args.paths or None,
+        args.out,
+        curation=curation,
+        protocol=args.protocol,
+        progress=not args.quiet,
+    )
     pooled = result.synthesis.pooled
     primary = pooled[pooled["role"] == "primary"]
     print(
         f"evidence rows: {len(result.evidence)}   studies: {len(result.studies)}   findings: {len(result.findings)}"
     )
-    print("primary analyses:")
+    if primary.empty:
+        print(
+            "no review protocol: nothing pooled; the report lists the evidence by the arms as "
+            "reported. Write one with: evsynth init PAPERS --out protocol.yaml"
+        )
+    else:
+        print("primary analyses:")
     for _, r in primary.iterrows():
         if r["status"] == "pooled":
             est = f"{r['measure']} {r['estimate']:.2f} [{r['ci_lower']:.2f}, {r['ci_upper']:.2f}] (k={int(r['k'])})"

@@ -43,7 +43,6 @@ from evsynth.extraction.schema import (
     EVIDENCE_COLUMNS,
     FLOAT_COLUMNS,
     INT_COLUMNS,
-    INTERVENTIONS,
     MEASURES,
 )
 from evsynth.reading.document import Document
@@ -234,10 +233,6 @@ def _check_value(name: str, value: Any, where: str, path: str) -> Any:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise _err(where, path, f"{name} must be text, not {value!r}")
     value = str(value)
-    if name == "intervention" and value not in (*INTERVENTIONS, ""):
-        raise _err(
-            where, path, f"intervention must be one of {list(INTERVENTIONS)} or '', not {value!r}"
-        )
     if name == "measure" and value not in MEASURES:
         raise _err(where, path, f"measure must be one of {list(MEASURES)}, not {value!r}")
     if name == "analysis" and value not in ANALYSES:
@@ -464,6 +459,7 @@ def apply_curation(
             raise CurationError(
                 f"{cur.path}: this curation file belongs to other papers: " + "; ".join(problems)
             )
+    _check_labels(cur, getattr(table, "protocol", None))
     ev = table.evidence.copy()
     ev["notes"] = ev["notes"].map(_strip_conflict_notes)
     index_of = {rid: i for i, rid in enumerate(ev["row_id"])}
@@ -542,6 +538,27 @@ def apply_curation(
     return replace(
         table, evidence=conform_evidence(ev), conflicts=conflicts, rejected=rej, curation=cur.path
     )
+
+
+def _check_labels(cur: Curation, protocol) -> None:
+    """Labels set by the curation must be the protocol's (a typo would silently drop a row from
+    its question)."""
+    if protocol is None:
+        return
+    allowed = {
+        "intervention": set(protocol.interventions),
+        "outcome": set(protocol.outcomes),
+    }
+    for label, fields in [(e.label, e.set) for e in cur.entries] + [
+        (a.label, a.fields) for a in cur.additions
+    ]:
+        for key, ok in allowed.items():
+            v = fields.get(key)
+            if v not in (None, "") and v not in ok:
+                raise CurationError(
+                    f"{cur.path}: {label}: {key} {v!r} is not a label of the protocol "
+                    f"({', '.join(sorted(ok))})"
+                )
 
 
 def _strip_conflict_notes(notes: str) -> str:

@@ -16,9 +16,9 @@ EVIDENCE_COLUMNS: dict[str, str] = {
     "report": "file name of the report the row came from",
     "intervention": "normalized intervention label from the protocol, or '' (no protocol, a covariate, or a term the protocol does not list)",
     "intervention_detail": "dose subgroup or regimen as written, e.g. 'low-dose ≤8 mg/kg'",
-    "intervention_as_reported": "the paper's own words for the exposure or row label, e.g. 'Received steroids'",
+    "intervention_as_reported": "the paper's own words for the exposure or row label, e.g. 'Received drug A'",
     "comparator": "normalized comparator label from the protocol (e.g. 'control'), 'no <intervention>' for an untreated arm, a reference level as written ('0 mg/kg (reference)'), or '' if single-arm",
-    "comparator_as_reported": "the paper's own words for the comparison group, e.g. 'placebo recipients', 'Non-GC'",
+    "comparator_as_reported": "the paper's own words for the comparison group, e.g. 'placebo recipients', 'Non-X'",
     "subgroup": "subgroup or stratum of the population the row is about, as written (e.g. 'age ≥ 65 years'); '' for the whole population",
     "outcome": "normalized outcome label from the protocol, or '' when no protocol term names it",
     "outcome_as_reported": "the paper's own words for the outcome",
@@ -75,7 +75,5 @@ STUDY_COLUMNS: dict[str, str] = {
     "overlap_flag": "possible cohort overlap with other studies: which, and why ('' if none)",
 }
 
-INTERVENTIONS = ("glucocorticoid", "tocilizumab", "ruxolitinib")
-OUTCOMES = ("CR", "MRD-negative CR", "OS", "PFS", "EFS", "LFS")
 MEASURES = ("HR", "OR", "RR", "counts", "proportion", "survival_rate", "p_only")
 ANALYSES = ("univariable", "multivariable", "")

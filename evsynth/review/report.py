@@ -108,6 +108,7 @@ class ReportInputs:
     failures: pd.DataFrame | None = None
     reproduce: list[str] = field(default_factory=list)
     inputs: pd.DataFrame | None = None  # file, sha256
+    protocol: list[str] | None = None  # the protocol in sentences; None: no protocol was given
 
 
 _EVIDENCE_SHOWN = [
@@ -270,7 +271,79 @@ def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
         "Reproduce": [("pre", "\n".join(inp.reproduce))]
         + ([("p", "Inputs:"), ("table", inp.inputs)] if inp.inputs is not None else []),
     }
+    if inp.protocol is None:
+        out = _without_protocol(out, ev)
+    else:
+        out = _with_protocol(out, inp.protocol)
     return out
+
+
+_NO_PROTOCOL = (
+    "No review protocol was given, so no question was asked and nothing was pooled. The evidence "
+    "below is grouped by the arms as the papers name them. To synthesise it, write a protocol "
+    "(interventions, comparators, outcomes and questions) with `evsynth init PAPERS --out "
+    "protocol.yaml`, edit it, and run `evsynth run PAPERS --protocol protocol.yaml` "
+    "(docs: Your own review)."
+)
+_ARMS_SHOWN = [
+    "intervention_as_reported",
+    "comparator_as_reported",
+    "outcome_as_reported",
+    "measure",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "events_int",
+    "total_int",
+    "events_ctl",
+    "total_ctl",
+    "p_value",
+    "report",
+    "row_id",
+]
+
+
+def arms_as_reported(evidence: pd.DataFrame) -> pd.DataFrame:
+    """The comparative rows (ratios, two-arm counts, p-only comparisons) sorted by the arms as
+    the papers name them: the evidence table of a run without a protocol."""
+    if evidence.empty:
+        return evidence.reindex(columns=_ARMS_SHOWN)
+    comparative = evidence[
+        evidence["measure"].isin(["HR", "OR", "RR", "p_only", "MD", "SMD", "ROM"])
+        | ((evidence["measure"] == "counts") & evidence["events_ctl"].notna())
+    ]
+    arms = comparative.assign(
+        _i=comparative["intervention_as_reported"].fillna("").str.lower(),
+        _c=comparative["comparator_as_reported"].fillna("").str.lower(),
+    ).sort_values(["_i", "_c", "report", "source_start"], kind="stable")
+    return arms.reindex(columns=_ARMS_SHOWN).reset_index(drop=True)
+
+
+def _without_protocol(out: dict, ev: pd.DataFrame) -> dict:
+    """The report of a run without a protocol: says so, and lists the evidence by arm."""
+    new = {"Question": [("p", _NO_PROTOCOL)]}
+    new["Evidence by arms as reported"] = [
+        (
+            "p",
+            "Comparative results (ratios, two-arm counts, p-value-only comparisons), sorted by "
+            "the intervention and comparator arm as each paper writes them:",
+        ),
+        ("table", arms_as_reported(ev)),
+    ]
+    for k, v in out.items():
+        if k not in ("Question", "Pooled results", "Figures"):
+            new[k] = v
+    return new
+
+
+def _with_protocol(out: dict, protocol: list[str]) -> dict:
+    """The report of a run with a protocol: the protocol follows the question."""
+    new = {}
+    for k, v in out.items():
+        new[k] = v
+        if k == "Question":
+            new["Protocol"] = [("ul", list(protocol))]
+    return new
 
 
 def report_markdown(inp: ReportInputs, figure_links: dict[str, str] | None = None) -> str:

@@ -27,19 +27,20 @@ from evsynth.review.synthesis import (
     unpooled_evidence,
 )
 
-QUESTION_TEXT = (
-    "Across the included papers, do glucocorticoids (steroids) or tocilizumab given for CRS/ICANS "
-    "after CAR-T therapy change complete response (CR), overall survival (OS) and progression-free "
-    "survival (PFS)?"
-)
-
 
 def question_text(options: SynthesisOptions) -> str:
-    """The review question in words, from the intervention x outcome pairs being answered."""
-    interventions = list(dict.fromkeys(i for i, _ in options.questions))
-    outcomes = list(dict.fromkeys(o for _, o in options.questions))
+    """The review question in words: the protocol's, else built from the questions being
+    answered ("" when none)."""
+    if options.question:
+        return options.question
+    if not options.questions:
+        return ""
+    interventions = list(dict.fromkeys(q.intervention for q in options.questions))
+    comparators = list(dict.fromkeys(q.comparator for q in options.questions if q.comparator))
+    outcomes = list(dict.fromkeys(q.outcome for q in options.questions))
+    versus = f" compared with {' or '.join(comparators)}" if comparators else ""
     return (
-        f"Across the included papers, does {' or '.join(interventions)} change "
+        f"Across the included papers, does {' or '.join(interventions)}{versus} change "
         f"{', '.join(outcomes[:-1]) + ' and ' if len(outcomes) > 1 else ''}{outcomes[-1]}?"
     )
 
@@ -95,6 +96,7 @@ def run(
     out: str | Path = "evsynth-out",
     *,
     curation: str | Path | None | bool = True,
+    protocol=None,
     options: SynthesisOptions | None = None,
     progress: bool = True,
 ) -> RunResult:
@@ -106,12 +108,18 @@ def run(
     out : output folder (created if needed).
     curation : a curation file; True (default) to use the one that belongs to these papers if
         there is one; False/None for none.
-    options : analysis choices (see :class:`evsynth.review.synthesis.SynthesisOptions`).
+    protocol : the review protocol (a :class:`~evsynth.protocol.Protocol`, a YAML file or the
+        name of a bundled protocol): its terms label the evidence and its questions, titles,
+        proxies and analysis plan drive the synthesis and the report. None: the bundled protocol
+        for the bundled papers; for other papers no question is asked and the report lists the
+        evidence by the arms as reported (write a protocol with ``evsynth init``).
+    options : analysis choices overriding the protocol's (see
+        :class:`evsynth.review.synthesis.SynthesisOptions`).
     progress : print progress to stderr.
     """
     from evsynth.checks import check_documents
     from evsynth.evidence.batch import expand, extract_many
-    from evsynth.evidence.table import extract_documents
+    from evsynth.evidence.table import extract_documents, protocol_for
     from evsynth.reading.corpus import bundled_papers
 
     out = Path(out)
@@ -119,13 +127,15 @@ def run(
     files = [
         Path(f) for f in expand(paths)
     ]  # the reader's rule: README.md and hidden files skipped
-    options = options or SynthesisOptions()
+    proto = protocol_for(protocol, files)
+    if options is None:
+        options = SynthesisOptions.from_protocol(proto) if proto else SynthesisOptions()
 
     if curation not in (True, False, None) and not Path(curation).is_file():
         raise EvsynthError(f"{curation}: no such curation file")
 
     _progress(f"reading and extracting {len(files)} file(s), each in its own process", progress)
-    docs, rows, failures = extract_many(files, progress=progress)
+    docs, rows, failures = extract_many(files, progress=progress, protocol=proto)
     for f in failures:
         _progress(f"could not use {f}", progress)
     if not docs:
@@ -145,7 +155,7 @@ def run(
         + (f" (curation: {cur.name})" if cur else " (no curation file)"),
         progress,
     )
-    table = extract_documents(docs, rows=rows, failures=failures, curation=cur)
+    table = extract_documents(docs, rows=rows, failures=failures, curation=cur, protocol=proto)
     evidence, studies = table.evidence, table.studies
     _progress("checking consistency", progress)
     findings = check_documents(docs, evidence=table)
@@ -168,18 +178,17 @@ def run(
 
     from evsynth.review.report import ReportInputs, report_html, report_markdown
 
-    bundled = {p.name for p in bundled_papers()}
-    if {p.name for p in files} <= bundled:
-        title = "evsynth: steroids and tocilizumab after CAR-T therapy — evidence synthesis"
-        question = QUESTION_TEXT
+    if proto is not None:
+        title = proto.title
     else:
-        title = f"evsynth: evidence synthesis of {len(files)} report(s)"
-        question = question_text(options)
+        title = f"evsynth: evidence of {len(files)} report(s) (no review protocol)"
+    question = question_text(options)
     inputs = pd.DataFrame({"file": [p.name for p in files], "sha256": [_sha256(p) for p in files]})
     reproduce = [
         "pip install evsynth   # or: pip install . in a checkout",
         "evsynth run "
         + (" ".join(str(p) for p in paths) if paths != bundled_papers() else "")
+        + (f" --protocol {_protocol_arg(proto)}" if proto and protocol is not None else "")
         + f" --out {out.name}",
     ]
     if cur:
@@ -197,12 +206,17 @@ def run(
         failures=table.failures,
         reproduce=reproduce,
         inputs=inputs,
+        protocol=proto.describe() if proto is not None else None,
     )
     links = {cap: str(png.relative_to(out)) for cap, (png, _pdf) in figures.items()}
     written.append(atomic_write_text(out / "report.md", report_markdown(inp, links)))
     written.append(atomic_write_text(out / "report.html", report_html(inp)))
     _progress(f"done: outputs in {out.resolve()}", progress)
     return RunResult(out, evidence, studies, findings, synth, tuple(written), cur)
+
+
+def _protocol_arg(protocol) -> str:
+    return protocol.name or Path(protocol.path).name or "protocol.yaml"
 
 
 def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
@@ -230,9 +244,7 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
             counts=counts,
             unpoolable=unpoolable if len(unpoolable) else None,
             title=f"{q.intervention.capitalize()} and {q.outcome}",
-            favours=(f"Favours {q.intervention}", "Favours no " + q.intervention)
-            if q.outcome != "CR"
-            else ("Favours no " + q.intervention, f"Favours {q.intervention}"),
+            favours=q.favours,
         )
         png = save_figure(fig, folder / f"forest_{q.slug}.png")
         pdf = save_figure(fig, folder / f"forest_{q.slug}.pdf")
