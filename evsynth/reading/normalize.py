@@ -13,6 +13,7 @@ The rules and their reasons are listed in ``docs/reader.md``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -377,10 +378,29 @@ def _hyphen_break_rule(text: str) -> list[Edit]:
 
 hyphenated_line_breaks = _hyphen_break_rule
 
+#: Mathematical Alphanumeric Symbols (U+1D400-U+1D7FF: italic 𝑃, bold 𝐂, italic 𝜒, ...), which
+#: PDFs typeset with math fonts emit, become the plain letter or digit (Unicode compatibility
+#: mapping, NFKC): "𝑃 < 0.05" reads as "P < 0.05".
+math_letters = _sub(
+    r"[\U0001D400-\U0001D7FF]", lambda m: unicodedata.normalize("NFKC", m.group(0))
+)
+
+#: A known font-mapping defect prints "<" as "," in p-values: "P,0.001". Only "P" or "p" as a
+#: word, a comma with no space after it, then a decimal number: "P, 0.05" or "p,q" stay as they
+#: are.
+p_comma_less = _sub(r"(?<![A-Za-z])([Pp])\s?,(?=0?[.·]\d)", r"\1<")
+
+#: An unmapped glyph written "(cid:N)" (pdfminer's placeholder) right before a number, after a
+#: space, an opening bracket or "=", is a minus sign: "HR (cid:1)0.4" -> "HR -0.4".
+cid_minus = _sub(r"(?:(?<=[\s(\[=,;])|^)\(cid:\d+\)(?=\d)", "-", re.MULTILINE)
+
+
 #: The rules in the order :func:`normalize` applies them.
 RULES: tuple[tuple[str, Rule], ...] = (
     ("line_endings", line_endings),
     ("invisible_characters", invisible_characters),
+    ("math_letters", math_letters),
+    ("cid_minus", cid_minus),
     ("ligatures", ligatures),
     ("spaces", spaces),
     ("markdown_links", markdown_links),
@@ -393,6 +413,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("detached_minus", detached_minus),
     ("dashes", dashes),
     ("em_dash_ranges", em_dash_ranges),
+    ("p_comma_less", p_comma_less),
     ("comparison_signs", comparison_signs),
     ("middle_dot_decimals", middle_dot_decimals),
     ("powers_of_ten", powers_of_ten),
