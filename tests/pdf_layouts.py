@@ -66,16 +66,18 @@ def rotated_table(path: Path, angle: int) -> Path:
     in the page's user space; the page's /Rotate is set so that it displays upright."""
     c = canvas.Canvas(str(path), pagesize=A4)
     c.setPageRotation((360 - angle) % 360)
+    # reportlab stores a page turned by 90 or 270 degrees with a landscape media box
+    pw, ph = (H, W) if angle in (90, 270) else (W, H)
     c.saveState()
-    # move the origin so that the rotated frame (landscape for 90/270) covers the page
+    # move the origin so that the rotated frame covers the page
     if angle == 90:
-        c.translate(W, 0)
+        c.translate(pw, 0)
     elif angle == 180:
-        c.translate(W, H)
+        c.translate(pw, ph)
     elif angle == 270:
-        c.translate(0, H)
+        c.translate(0, ph)
     c.rotate(angle)
-    fw, fh = (H, W) if angle in (90, 270) else (W, H)
+    fw, fh = (ph, pw) if angle in (90, 270) else (pw, ph)
     _table(
         c, 60, fh - 80, "Table 2. Risk of the primary outcome (Cox model)", HR_HEADER, HR_ROWS,
         [60, 60 + 0.45 * (fw - 120), 60 + 0.85 * (fw - 120)], fw - 120,

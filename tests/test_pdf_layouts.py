@@ -81,3 +81,43 @@ def test_regression_table_grouped_headers(folder) -> None:
 def test_em_dash_between_table_cells_is_not_a_range() -> None:
     assert normalize("0.812\t—\t0.355").text == "0.812\t—\t0.355"
     assert normalize("0.21—0.96 and 0.21 — 0.96").text == "0.21-0.96 and 0.21-0.96"
+
+
+def _expected_point(angle: int, fx: float, fy: float) -> tuple[float, float]:
+    """Where the generator's frame point (fx, fy) lands, in points from the page's top-left
+    corner (user space flipped), from its translate/rotate calls (tests/pdf_layouts.py)."""
+    pw, ph = (L.H, L.W) if angle in (90, 270) else (L.W, L.H)
+    return {
+        0: (fx, ph - fy),
+        90: (pw - fy, ph - fx),
+        180: (pw - fx, fy),
+        270: (fy, fx),
+    }[angle]
+
+
+@pytest.mark.parametrize("angle", [0, 90, 180, 270])
+def test_rows_point_at_their_printed_line(folder, angle) -> None:
+    doc = read(L.rotated_table(folder / f"boxes_{angle}.pdf", angle))
+    rows = extract_document(doc)
+    row = rows[rows.estimate == 1.52].iloc[0]
+    assert row.page == 1
+    (page, x0, top, x1, bottom), = doc.boxes(int(row.source_start), int(row.source_end))
+    assert row.source_boxes == f"1:{x0:.1f},{top:.1f},{x1:.1f},{bottom:.1f}"
+    # the first row's baseline starts at frame point (60, fh - 114): caption at fh - 80, then
+    # 8 + 11 + 11 + 4 points down (see _table); the box holds that point and is one 8 pt line
+    fh = L.H  # the frame's height: the page's long side in every direction (see rotated_table)
+    x, y = _expected_point(angle, 60, fh - 114)
+    assert x0 - 0.5 <= x <= x1 + 0.5 and top - 0.5 <= y <= bottom + 0.5
+    assert min(x1 - x0, bottom - top) == pytest.approx(8.0, abs=0.1)
+
+
+def test_zero_page_pdf_says_so(tmp_path) -> None:
+    import pypdfium2 as pdfium
+
+    from evsynth.errors import CorruptPDFError
+
+    path = tmp_path / "empty.pdf"
+    pdfium.PdfDocument.new().save(str(path))
+    with pytest.raises(CorruptPDFError) as err:
+        read(path)
+    assert "no pages" in str(err.value) and "Success" not in str(err.value)

@@ -63,7 +63,24 @@ def extract_document(doc: Document, protocol: Protocol | None = None) -> pd.Data
         )
     vocabulary = protocol.vocabulary() if protocol is not None else Vocabulary.empty()
     with using_vocabulary(vocabulary.learn(doc.text)):
-        return _extract(doc)
+        return _with_boxes(doc, _extract(doc))
+
+
+def _with_boxes(doc: Document, rows: pd.DataFrame) -> pd.DataFrame:
+    """For a PDF, each row's ``page`` and ``source_boxes`` (where its quote is printed)."""
+    if not doc.line_boxes or rows.empty:
+        return rows
+    pages, boxes = [], []
+    for start, end in zip(rows["source_start"], rows["source_end"], strict=True):
+        found = doc.boxes(int(start), int(end))
+        pages.append(found[0][0] if found else doc.page_at(int(start)))
+        boxes.append(
+            ";".join(f"{p}:{x0:.1f},{top:.1f},{x1:.1f},{bottom:.1f}" for p, x0, top, x1, bottom in found)
+        )
+    rows = rows.copy()
+    rows["page"] = pages
+    rows["source_boxes"] = boxes
+    return rows
 
 
 def _extract(doc: Document) -> pd.DataFrame:

@@ -162,6 +162,9 @@ class Document(FrameDisplay):
     tables : tables found, in order.
     pages : number of PDF pages, or None for text files.
     warnings : things the reader noticed that a reviewer should know (e.g. fallback encoding).
+    line_boxes : for a PDF, every printed line (a table row, a caption) as
+        ``(start, end, page, x0, top, x1, bottom)``: its span in ``original`` and its box in PDF
+        points from the top-left corner of the unrotated page (see :meth:`boxes`); () for text.
     """
 
     path: str
@@ -177,6 +180,9 @@ class Document(FrameDisplay):
     tables: tuple[Table, ...] = ()
     pages: int | None = None
     warnings: tuple[str, ...] = ()
+    line_boxes: tuple[tuple[int, int, int, float, float, float, float], ...] = field(
+        default=(), repr=False
+    )
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of the normalized text to a span of ``original``."""
@@ -192,6 +198,27 @@ class Document(FrameDisplay):
         """The original characters behind a span of the normalized text."""
         ostart, oend = self.to_original(start, end)
         return self.original[ostart:oend]
+
+    def boxes(self, start: int, end: int) -> list[tuple[int, float, float, float, float]]:
+        """Where ``original[start:end]`` is printed: ``(page, x0, top, x1, bottom)`` per line.
+
+        For a PDF, the boxes of the printed lines that the span touches (a line, a table row or
+        a caption, as read), in PDF points from the top-left corner of the page as stored
+        (``/Rotate`` not applied; a landscape table set sideways keeps its sideways box).
+        ``[]`` for text documents.
+        """
+        out = []
+        for s, e, page, x0, top, x1, bottom in self.line_boxes:
+            if s < end and e > start:
+                out.append((page, x0, top, x1, bottom))
+        return out
+
+    def page_at(self, start: int) -> int | None:
+        """The 1-based PDF page that prints ``original[start]`` (None for text documents)."""
+        for s, e, page, *_box in self.line_boxes:
+            if s <= start < e or s > start:
+                return page
+        return None
 
     def section_at(self, pos: int) -> Section | None:
         """The section that contains normalized offset ``pos`` (the innermost, last-starting one)."""

@@ -54,6 +54,9 @@ class PdfText:
     warnings: list[str] = field(default_factory=list)
     #: offset in ``text`` where each page's text starts
     page_starts: list[int] = field(default_factory=list)
+    #: each printed line: ``(start, end, page, x0, top, x1, bottom)``, offsets into ``text``,
+    #: box in points from the top-left corner of the (unrotated) page
+    line_boxes: list[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +69,8 @@ class _Line:
     size: float
     text: str = ""
     is_table: bool = False
+    #: for a table block: the box of each line of ``text`` (None for blank lines)
+    line_boxes: list | None = None
 
     @property
     def mid(self) -> float:
@@ -93,15 +98,26 @@ def _open_check(path: Path) -> int:
                 "the PDF is encrypted (password protected); open it in a PDF viewer with the "
                 "password and save an unprotected copy, or ask the publisher for one",
             ) from None
+        if "Success" in msg:  # PDFium refuses a document without pages but reports no error
+            raise CorruptPDFError(
+                path, "the PDF has no pages (its page tree is empty or missing); download it "
+                "again or re-save it from a PDF viewer",
+            ) from None
         raise CorruptPDFError(
             path,
             f"the PDF is damaged or truncated ({msg}); download it again or re-save it from a "
             "PDF viewer",
         ) from None
     try:
-        return len(doc)
+        n = len(doc)
     finally:
         doc.close()
+    if n == 0:
+        raise CorruptPDFError(
+            path, "the PDF has no pages (its page tree is empty); download it again or re-save it "
+            "from a PDF viewer",
+        )
+    return n
 
 
 def _superscript(word: dict, line_size: float, line_bottom: float) -> bool:
@@ -564,8 +580,11 @@ def _cut_line(ln: _Line, cuts: list[float]) -> _Line:
     return _Line(words, ln.top, ln.bottom, ln.x0, ln.x1, ln.size, ln.text)
 
 
-def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> tuple[str, set[int]]:
-    """Caption, blank line, tab-separated rows and footnote of one table; ids of lines used."""
+def _table_text(
+    region: _TableRegion, lines: list[_Line], body_size: float
+) -> tuple[str, set[int], list]:
+    """Caption, blank line, tab-separated rows and footnote of one table; ids of lines used;
+    the box of each line of the text (None for the blank ones)."""
     used = {id(ln) for ln in region.caption_lines}
     inside = [
         ln
@@ -593,6 +612,7 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
     if cuts:
         body = [_cut_line(ln, cuts) for ln in body]
     rows_txt = []
+    row_boxes = [_box_of([ln]) for ln in header]
     for ln in header:
         cells = [""] * len(cols)
         phrases = _phrases(ln)
@@ -621,6 +641,7 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
             cells[k] = f"{cells[k]} {text}".strip()
         rows_txt.append(cells)
     body_rows: list[list[str]] = []
+    body_boxes: list[tuple] = []
     for ln in body:
         cells = _cells_of(ln, cols)
         # a wrapped row: empty first cell, no cell that is a number, and text where the row
@@ -632,12 +653,16 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
             and all(not c or body_rows[-1][k] for k, c in enumerate(cells))
         ):
             body_rows[-1] = [f"{a} {b}".strip() for a, b in zip(body_rows[-1], cells, strict=True)]
+            body_boxes[-1] = _union_box(body_boxes[-1], _box_of([ln]))
         else:
             body_rows.append(cells)
+            body_boxes.append(_box_of([ln]))
     rows_txt.extend(body_rows)
+    row_boxes += body_boxes
     caption = " ".join(ln.text for ln in region.caption_lines)
     out = [caption, ""]
     out += ["\t".join(r) for r in rows_txt]
+    boxes = [_box_of(region.caption_lines), None, *row_boxes]
     # footnote: the smaller-type lines right under the bottom rule
     foot = []
     last = region.bottom
@@ -654,7 +679,21 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
     foot = inner_note + foot
     if foot:
         out += ["", " ".join(ln.text for ln in foot)]
-    return "\n".join(out), used
+        boxes += [None, _box_of(foot)]
+    return "\n".join(out), used, boxes
+
+
+def _box_of(lines: list[_Line]) -> tuple[float, float, float, float]:
+    return (
+        min(ln.x0 for ln in lines),
+        min(ln.top for ln in lines),
+        max(ln.x1 for ln in lines),
+        max(ln.bottom for ln in lines),
+    )
+
+
+def _union_box(a: tuple, b: tuple) -> tuple:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _title(lines: list[_Line], height: float, body_size: float) -> str | None:
@@ -677,9 +716,12 @@ def _page_lines(layer: PageLayer) -> list[_Line]:
     return lines
 
 
-def _join_lines(lines: list[_Line], body_size: float) -> str:
-    """Lines -> text with blank lines between paragraphs, headings and blocks."""
+def _join_lines(lines: list[_Line], body_size: float) -> tuple[str, list[tuple]]:
+    """Lines -> text with blank lines between paragraphs, headings and blocks, and the spans
+    ``(start, end, (x0, top, x1, bottom))`` of each printed line in that text."""
     out: list[str] = []
+    spans: list[tuple] = []
+    pos = 0
     gaps = [
         b.top - a.bottom
         for a, b in zip(lines, lines[1:], strict=False)
@@ -698,10 +740,21 @@ def _join_lines(lines: list[_Line], body_size: float) -> str:
                 or abs(ln.size - prev.size) > 0.8
                 or abs(ln.x0 - prev.x0) > 0.3 * (prev.x1 - prev.x0 + 1) + 3 * body_size
             )
-            out.append(" " if same_row else "\n\n" if para else "\n")
+            sep = " " if same_row else "\n\n" if para else "\n"
+            out.append(sep)
+            pos += len(sep)
         out.append(ln.text)
+        if ln.line_boxes is not None:
+            at = pos
+            for part, box in zip(ln.text.split("\n"), ln.line_boxes, strict=False):
+                if box is not None and part:
+                    spans.append((at, at + len(part), box))
+                at += len(part) + 1
+        elif ln.text:
+            spans.append((pos, pos + len(ln.text), (ln.x0, ln.top, ln.x1, ln.bottom)))
+        pos += len(ln.text)
         prev = ln
-    return "".join(out)
+    return "".join(out), spans
 
 
 def extract_pdf(path: str | Path) -> PdfText:
@@ -782,14 +835,28 @@ def _text_of(path: Path, layers: list[PageLayer], n_pages: int) -> PdfText:
         used: set[int] = set()
         blocks: list[_Line] = []
         for reg in regions:
-            txt, u = _table_text(reg, lines, body_size)
+            txt, u, boxes = _table_text(reg, lines, body_size)
             used |= u
-            blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, txt, True)
+            blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, txt, True, boxes)
             blocks.append(blk)
         flow = _segments([ln for ln in lines if id(ln) not in used])
         ordered = _xy_order(flow + blocks)
-        texts.setdefault(page.number, []).append(_join_lines(ordered, body_size))
-    page_texts = ["\n\n".join(t for t in texts[k] if t) for k in sorted(texts)]
+        text, spans = _join_lines(ordered, body_size)
+        spans = [(a, b, page.page_box(*box)) for a, b, box in spans]
+        texts.setdefault(page.number, []).append((text, spans))
+    page_texts, page_spans = [], []
+    for k in sorted(texts):
+        parts, spans, at = [], [], 0
+        for text, sp in texts[k]:
+            if not text:
+                continue
+            if parts:
+                at += 2
+            parts.append(text)
+            spans += [(a + at, b + at, box) for a, b, box in sp]
+            at += len(text)
+        page_texts.append("\n\n".join(parts))
+        page_spans.append(spans)
     chars = [len(t.strip()) for t in page_texts]
     if (
         sum(chars) < MIN_PAGE_CHARS * max(1, n_pages) // 2
@@ -810,9 +877,19 @@ def _text_of(path: Path, layers: list[PageLayer], n_pages: int) -> PdfText:
         warnings.append(
             f"{which} no text layer (an image, e.g. a scanned table): not read; check it by eye"
         )
-    starts, pos = [], 0
-    for t in page_texts:
+    starts, pos, boxes = [], 0, []
+    for k, t in enumerate(page_texts):
         starts.append(pos)
+        boxes += [
+            (a + pos, b + pos, k + 1, *(round(v, 2) for v in box)) for a, b, box in page_spans[k]
+        ]
         pos += len(t) + 2
     text = "\n\n".join(page_texts) + "\n"
-    return PdfText(text=text, pages=n_pages, title=title, warnings=warnings, page_starts=starts)
+    return PdfText(
+        text=text,
+        pages=n_pages,
+        title=title,
+        warnings=warnings,
+        page_starts=starts,
+        line_boxes=boxes,
+    )

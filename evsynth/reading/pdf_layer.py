@@ -398,8 +398,20 @@ def _edges(segments: list, angle: int, crop: tuple) -> list[dict]:
     return out
 
 
+def _crop_box(page, pdfium_c) -> tuple[float, float, float, float]:
+    """The page's crop box (else media box) in user space, as stored: ``/Rotate`` not applied."""
+    vals = [ctypes.c_float() for _ in range(4)]
+    refs = [ctypes.byref(v) for v in vals]
+    if not pdfium_c.FPDFPage_GetCropBox(page.raw, *refs):
+        if not pdfium_c.FPDFPage_GetMediaBox(page.raw, *refs):
+            w, h = page.get_size()
+            return (0.0, 0.0, float(w), float(h))
+    left, bottom, right, top = (v.value for v in vals)
+    return (min(left, right), min(bottom, top), max(left, right), max(bottom, top))
+
+
 def _layers_of(page, number: int, pdfium_c) -> list[PageLayer]:
-    crop = tuple(float(v) for v in page.get_cropbox())
+    crop = _crop_box(page, pdfium_c)
     buckets = _page_chars(page, pdfium_c, crop)
     counts = {a: sum(c is not None for c in cs) for a, cs in buckets.items()}
     counts = {a: k for a, k in counts.items() if k} or {0: 0}
