@@ -106,15 +106,20 @@ def compare(pdfs: list[Path]) -> dict:
                 "file": path.name,
                 "pages": old["pages"],
                 "numbers": {k: sum(sum(c.values()) for c in v["numbers"]) for k, v in res.items()},
-                "rows": {k: sum(sum(c.values()) for c in v["rows"].values()) for k, v in res.items()},
+                "rows": {
+                    k: sum(sum(c.values()) for c in v["rows"].values()) for k, v in res.items()
+                },
                 "differences": diffs,
             }
         )
     speed = {
         k: round(v["pages"] / v["cpu_s"], 1) if v["cpu_s"] else None for k, v in totals.items()
     }
-    return {"pages_per_cpu_second": speed, "speedup": round(
-        speed["pypdfium2"] / speed["pdfplumber (today)"], 1), "files": files}
+    return {
+        "pages_per_cpu_second": speed,
+        "speedup": round(speed["pypdfium2"] / speed["pdfplumber (today)"], 1),
+        "files": files,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

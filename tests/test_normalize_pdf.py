@@ -42,6 +42,10 @@ def test_extraction_through_the_character_rules() -> None:
     rows = extract_document(doc)
     hr = rows[rows.measure == "HR"].iloc[0]
     assert (hr.estimate, hr.ci_lower, hr.ci_upper, hr.p_value, hr.p_operator) == (
-        0.63, 0.48, 0.83, 0.001, "<",
+        0.63,
+        0.48,
+        0.83,
+        0.001,
+        "<",
     )
     assert "𝑃,0·001" in hr.source_quote

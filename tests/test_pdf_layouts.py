@@ -101,7 +101,7 @@ def test_rows_point_at_their_printed_line(folder, angle) -> None:
     rows = extract_document(doc)
     row = rows[rows.estimate == 1.52].iloc[0]
     assert row.page == 1
-    (page, x0, top, x1, bottom), = doc.boxes(int(row.source_start), int(row.source_end))
+    ((page, x0, top, x1, bottom),) = doc.boxes(int(row.source_start), int(row.source_end))
     assert row.source_boxes == f"1:{x0:.1f},{top:.1f},{x1:.1f},{bottom:.1f}"
     # the first row's baseline starts at frame point (60, fh - 114): caption at fh - 80, then
     # 8 + 11 + 11 + 4 points down (see _table); the box holds that point and is one 8 pt line
@@ -121,3 +121,56 @@ def test_zero_page_pdf_says_so(tmp_path) -> None:
     with pytest.raises(CorruptPDFError) as err:
         read(path)
     assert "no pages" in str(err.value) and "Success" not in str(err.value)
+
+
+def _figure_rows(doc) -> list[tuple]:
+    rows = extract_document(doc)
+    rows = rows[rows.measure == "RR"]
+    return [
+        (r.cited_study, r.estimate, r.ci_lower, r.ci_upper, r.weight, r.table, r.section)
+        for r in rows.itertuples()
+    ]
+
+
+FOREST_EXPECTED = [
+    ("Ahn 2012", 0.58, 0.32, 1.04, 18.2, "Figure 2", "figure"),
+    ("Berg 2015", 0.72, 0.48, 1.07, 31.5, "Figure 2", "figure"),
+    ("Costa 2018", 0.56, 0.27, 1.18, 12.9, "Figure 2", "figure"),
+    ("Dahl 2020", 0.78, 0.50, 1.21, 37.4, "Figure 2", "figure"),
+    ("Overall (I-squared = 37.2%, p = 0.118)", 0.69, 0.55, 0.87, 100.0, "Figure 2", "figure"),
+]
+
+
+def test_vector_forest_plot_rows(folder) -> None:
+    doc = read(L.forest_plot(folder / "forest.pdf"))
+    (fig,) = doc.tables
+    assert (fig.label, fig.kind) == ("Figure 2", "figure")
+    assert fig.caption == "Forest plot of the risk ratio of falls, exercise versus usual care."
+    cells = _cells(fig)
+    for row in [*L.FOREST_ROWS, L.FOREST_OVERALL]:
+        for label, text in zip(L.FOREST_HEADER[1:], row[1:], strict=True):
+            assert cells[(row[0], "", label)] == text
+    assert _figure_rows(doc) == FOREST_EXPECTED
+    rows = extract_document(doc)
+    pooled = rows[rows.cited_study.str.startswith("Overall")].iloc[0]
+    assert "pooled estimate" in pooled.notes
+    # the prose above and the axis under the plot stay text
+    assert "The pooled estimate is shown in Figure 2." in doc.text
+    assert "Favours exercise" in doc.text
+
+
+def test_forest_plot_as_text_gives_the_same_rows() -> None:
+    from evsynth import read_string
+
+    lines = ["Figure 2. Forest plot of the risk ratio of falls, exercise versus usual care.", ""]
+    lines += ["\t".join(r) for r in [L.FOREST_HEADER, *L.FOREST_ROWS, L.FOREST_OVERALL]]
+    doc = read_string("Results\n\n" + "\n".join(lines) + "\n")
+    assert doc.tables[0].kind == "figure"
+    assert _figure_rows(doc) == FOREST_EXPECTED
+
+
+def test_figure_caption_without_rows_is_not_a_table() -> None:
+    from evsynth import read_string
+
+    doc = read_string("Figure 1. Flow of participants.\n\nA\tB\nC\tD\n")
+    assert [t.kind for t in doc.tables] == ["table"]  # an uncaptioned tab block, not a figure

@@ -75,7 +75,9 @@ def _with_boxes(doc: Document, rows: pd.DataFrame) -> pd.DataFrame:
         found = doc.boxes(int(start), int(end))
         pages.append(found[0][0] if found else doc.page_at(int(start)))
         boxes.append(
-            ";".join(f"{p}:{x0:.1f},{top:.1f},{x1:.1f},{bottom:.1f}" for p, x0, top, x1, bottom in found)
+            ";".join(
+                f"{p}:{x0:.1f},{top:.1f},{x1:.1f},{bottom:.1f}" for p, x0, top, x1, bottom in found
+            )
         )
     rows = rows.copy()
     rows["page"] = pages

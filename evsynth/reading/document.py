@@ -74,7 +74,10 @@ class Table(FrameDisplay):
     ``label`` is e.g. "Table 5" (or "" when the paper gives none); ``caption`` its caption text;
     ``start``/``end`` offsets into ``Document.original`` of the whole table; ``section`` the name
     of the section the table sits in; ``footnote`` the text under the table (abbreviations, which
-    test produced the p-values) when found.
+    test produced the p-values) when found. ``kind`` is "table", or "figure" for a forest plot
+    printed as vector text that the PDF reader rebuilt into rows (label "Figure N", the figure's
+    caption; one row per study with the study label as row label, then the pooled rows and the
+    heterogeneity line as printed; see ``docs/reader.md``).
     """
 
     label: str
@@ -84,6 +87,7 @@ class Table(FrameDisplay):
     end: int
     section: str = "table"
     footnote: str = ""
+    kind: str = "table"
 
     @property
     def n_rows(self) -> int:

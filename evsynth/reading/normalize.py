@@ -381,9 +381,7 @@ hyphenated_line_breaks = _hyphen_break_rule
 #: Mathematical Alphanumeric Symbols (U+1D400-U+1D7FF: italic 𝑃, bold 𝐂, italic 𝜒, ...), which
 #: PDFs typeset with math fonts emit, become the plain letter or digit (Unicode compatibility
 #: mapping, NFKC): "𝑃 < 0.05" reads as "P < 0.05".
-math_letters = _sub(
-    r"[\U0001D400-\U0001D7FF]", lambda m: unicodedata.normalize("NFKC", m.group(0))
-)
+math_letters = _sub(r"[\U0001D400-\U0001D7FF]", lambda m: unicodedata.normalize("NFKC", m.group(0)))
 
 #: A known font-mapping defect prints "<" as "," in p-values: "P,0.001". Only "P" or "p" as a
 #: word, a comma with no space after it, then a decimal number: "P, 0.05" or "p,q" stay as they

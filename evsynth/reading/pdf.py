@@ -100,7 +100,8 @@ def _open_check(path: Path) -> int:
             ) from None
         if "Success" in msg:  # PDFium refuses a document without pages but reports no error
             raise CorruptPDFError(
-                path, "the PDF has no pages (its page tree is empty or missing); download it "
+                path,
+                "the PDF has no pages (its page tree is empty or missing); download it "
                 "again or re-save it from a PDF viewer",
             ) from None
         raise CorruptPDFError(
@@ -114,7 +115,8 @@ def _open_check(path: Path) -> int:
         doc.close()
     if n == 0:
         raise CorruptPDFError(
-            path, "the PDF has no pages (its page tree is empty); download it again or re-save it "
+            path,
+            "the PDF has no pages (its page tree is empty); download it again or re-save it "
             "from a PDF viewer",
         )
     return n
@@ -561,7 +563,13 @@ def _split_word(w: dict, x: float) -> list[dict]:
         return [w]
 
     def piece(cs: list[tuple]) -> dict:
-        return {**w, "text": "".join(c[0] for c in cs), "x0": cs[0][1], "x1": cs[-1][2], "chars": cs}
+        return {
+            **w,
+            "text": "".join(c[0] for c in cs),
+            "x0": cs[0][1],
+            "x1": cs[-1][2],
+            "chars": cs,
+        }
 
     return [piece(chars[:k]), piece(chars[k:])]
 
@@ -694,6 +702,142 @@ def _box_of(lines: list[_Line]) -> tuple[float, float, float, float]:
 
 def _union_box(a: tuple, b: tuple) -> tuple:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+#: An effect with its interval as forest plots print it: "0.63 (0.48, 0.83)", "0.63 [0.48; 0.83]",
+#: "-0.21 (-0.40 to -0.02)".
+_EFFECT_CI = re.compile(
+    r"(?<![\w.])-?\d+(?:[.·]\d+)?\s?[(\[]\s?-?\d+(?:[.·]\d+)?\s?(?:,|;|to|–|-|—)\s?-?\d+(?:[.·]\d+)?\s?[)\]]"
+)
+#: Rows of a forest plot that are not a study: pooled estimates and the heterogeneity lines.
+_POOLED = re.compile(
+    r"(?i)^\s*(?:overall|subtotal|sub-total|total\b|pooled|random|fixed|heterogeneity|"
+    r"i-squared|i2\b|i²|tau|test\s+for\s+(?:overall|subgroup))"
+)
+_FIGURE_CAPTION = re.compile(r"^(?:Figure|FIGURE|Fig\.?)\s?\d{1,2}[A-Za-z]?\b")
+
+
+def _effect_x(ln: _Line) -> float | None:
+    """The left x of the phrase of ``ln`` that holds an effect with its interval, or None."""
+    for ph in _phrases(ln):
+        text = " ".join(w["text"] for w in ph)
+        m = _EFFECT_CI.search(text)
+        if m:
+            # the word where the match starts
+            pos = 0
+            for w in ph:
+                if pos + len(w["text"]) > m.start():
+                    return w["x0"]
+                pos += len(w["text"]) + 1
+    return None
+
+
+def _figure_blocks(lines: list[_Line], body_size: float) -> list[tuple[_Line, set[int]]]:
+    """Forest plots drawn as text: rows rebuilt by their vertical positions into a table block.
+
+    A plot is three or more lines, one above the other (gaps under three line heights), each
+    holding an effect with its interval ("0.63 (0.48, 0.83)") that starts at the same x (within
+    12 pt), on a page with a "Figure N" caption. The block takes the header lines right above
+    (up to three, e.g. "Study | n/N | RR (95% CI) | Weight"), the pooled and heterogeneity lines
+    right below ("Overall (I-squared = 37.2%, p = 0.118)", "Test for overall effect ..."), and
+    is written like a table under the figure's caption: the caption, a blank line, one line per
+    row with cells separated by tabs (a line without an effect, such as the heterogeneity line,
+    is one cell). The text reader makes it a ``Table`` with ``kind="figure"``.
+    """
+    captions = [ln for ln in lines if _FIGURE_CAPTION.match(ln.text)]
+    if not captions:
+        return []
+    ordered = sorted(lines, key=lambda ln: ln.top)
+    effect = [(ln, _effect_x(ln)) for ln in ordered]
+    clusters: list[list[_Line]] = []
+    for ln, x in effect:
+        if x is None:
+            continue
+        if clusters:
+            last = clusters[-1][-1]
+            lx = _effect_x(last)
+            if abs(x - lx) <= 12 and ln.top - last.bottom < 3 * ln.size:
+                clusters[-1].append(ln)
+                continue
+        clusters.append([ln])
+    out = []
+    taken: set[int] = set()
+    for rows in clusters:
+        studies = [ln for ln in rows if not _POOLED.match(ln.text)]
+        if len(studies) < 3:
+            continue
+        size = statistics.median(ln.size for ln in rows)
+        idx = ordered.index(rows[0])
+        header: list[_Line] = []
+        for ln in reversed(ordered[max(0, idx - 3) : idx]):
+            top = (header[0] if header else rows[0]).top
+            if top - ln.bottom > 2.5 * size or _FIGURE_CAPTION.match(ln.text) or id(ln) in taken:
+                break
+            header.insert(0, ln)
+        tail: list[_Line] = []
+        j = ordered.index(rows[-1]) + 1
+        while j < len(ordered):
+            ln = ordered[j]
+            prev = tail[-1] if tail else rows[-1]
+            if ln.top - prev.bottom > 2.5 * size or not _POOLED.match(ln.text):
+                break
+            tail.append(ln)
+            j += 1
+        body = rows + tail
+        allr = header + body
+        x0 = min(ln.x0 for ln in allr)
+        x1 = max(ln.x1 for ln in allr)
+        # the caption: the nearest "Figure N" line below the plot, else above it
+        below = [c for c in captions if c.top >= body[-1].bottom and id(c) not in taken]
+        above = [c for c in captions if c.bottom <= allr[0].top and id(c) not in taken]
+        if below:
+            cap = min(below, key=lambda c: c.top)
+        elif above:
+            cap = max(above, key=lambda c: c.top)
+        else:
+            continue
+        cap_lines = [cap]
+        k = ordered.index(cap) + 1
+        while (
+            k < len(ordered)
+            and ordered[k].top - cap_lines[-1].bottom < 0.6 * cap.size
+            and (abs(ordered[k].x0 - cap.x0) < 3)
+        ):
+            cap_lines.append(ordered[k])
+            k += 1
+        cols = _columns(studies, x0, x1)
+        text_rows, boxes = [], []
+        for ln in header:
+            cells = [""] * len(cols)
+            for ph in _phrases(ln):
+                a, b = ph[0]["x0"], ph[-1]["x1"]
+                c = max(range(len(cols)), key=lambda k: min(b, cols[k][1]) - max(a, cols[k][0]))
+                cells[c] = f"{cells[c]} {_line_text(ph, ln.size, ln.bottom)}".strip()
+            text_rows.append(cells)
+            boxes.append(_box_of([ln]))
+        for ln in body:
+            if _effect_x(ln) is None:
+                cells = [ln.text] + [""] * (len(cols) - 1)
+            else:
+                # whole phrases to the column where they start: a long pooled label
+                # ("Overall (I-squared = 37.2%, p = 0.118)") stays one cell
+                cells = [""] * len(cols)
+                for ph in _phrases(ln):
+                    a = ph[0]["x0"]
+                    c = max((k for k in range(len(cols)) if cols[k][0] - 3 <= a), default=0)
+                    cells[c] = f"{cells[c]} {_line_text(ph, ln.size, ln.bottom)}".strip()
+            text_rows.append(cells)
+            boxes.append(_box_of([ln]))
+        caption = " ".join(ln.text for ln in cap_lines)
+        txt = "\n".join([caption, "", *("\t".join(r) for r in text_rows)])
+        line_boxes = [_box_of(cap_lines), None, *boxes]
+        used = {id(ln) for ln in allr + cap_lines}
+        taken |= used
+        top = min(ln.top for ln in allr + cap_lines)
+        bottom = max(ln.bottom for ln in allr + cap_lines)
+        blk = _Line([], top, bottom, x0, x1, body_size, txt, True, line_boxes)
+        out.append((blk, used))
+    return out
 
 
 def _title(lines: list[_Line], height: float, body_size: float) -> str | None:
@@ -838,6 +982,9 @@ def _text_of(path: Path, layers: list[PageLayer], n_pages: int) -> PdfText:
             txt, u, boxes = _table_text(reg, lines, body_size)
             used |= u
             blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, txt, True, boxes)
+            blocks.append(blk)
+        for blk, u in _figure_blocks([ln for ln in lines if id(ln) not in used], body_size):
+            used |= u
             blocks.append(blk)
         flow = _segments([ln for ln in lines if id(ln) not in used])
         ordered = _xy_order(flow + blocks)

@@ -201,7 +201,9 @@ def _stream_lines(run: list, tol: float) -> list[list[tuple]] | None:
             reach = max(reach, ranges[k][1])
             continue
         if len(group) > 1:
-            spans = sorted((pieces[j][0][0][1], pieces[j][-1][0][2], pieces[j][-1][0][5]) for j in group)
+            spans = sorted(
+                (pieces[j][0][0][1], pieces[j][-1][0][2], pieces[j][-1][0][5]) for j in group
+            )
             for (_x0, x1, size), (nx0, _nx1, _s) in zip(spans, spans[1:], strict=False):
                 if nx0 <= x1 + X_TOLERANCE_RATIO * size:
                     return None
@@ -286,21 +288,19 @@ def _page_chars(page, pdfium_c, crop: tuple) -> dict[int, list]:
         size = 0.0
         angle = 0
         out = buckets.setdefault(0, [])
-        for i in range(n):
-            if text is not None:
-                ch = text[i]
-            else:
-                code = get_uni(raw, i)
-                ch = chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else ""
+        append = out.append
+        chars = text if text is not None else [_unicode(get_uni(raw, i)) for i in range(n)]
+        for i, ch in enumerate(chars):
             if ch in _BLANK:
                 if ch in _SPACE:
-                    out.append(_GENERATED if is_gen(raw, i) else None)
+                    append(_GENERATED if is_gen(raw, i) else None)
                 continue
-            if ch == "\x02" or ch == "\ufffe":  # PDFium's mark for a hyphen that ends a line
+            if ch in _HYPHEN_MARKS:  # PDFium's mark for a hyphen that ends a line
                 ch = "-"
             get_box(raw, i, prect)
-            h = rect.top - rect.bottom
-            if last_h is None or abs(h - last_h) > 1e-4:
+            rl, rt, rr, rb = rect.left, rect.top, rect.right, rect.bottom
+            h = rt - rb
+            if h != last_h:
                 pdfium_c.FPDFText_GetMatrix(raw, i, pmat)
                 fs = pdfium_c.FPDFText_GetFontSize(raw, i)
                 a, b, c, d = mat.a, mat.b, mat.c, mat.d
@@ -308,25 +308,31 @@ def _page_chars(page, pdfium_c, crop: tuple) -> dict[int, list]:
                 size = round(fs * math.hypot(c, d), 3)
                 last_h = h
                 out = buckets.setdefault(angle, [])
+                append = out.append
             # the box in the frame where this direction reads upright; its bottom is the
             # font box's descent side, its top one font size above (as pdfminer computes it)
             if angle == 0:
-                btm = top_ - rect.bottom
-                out.append((ch, rect.left - left, rect.right - left, btm - size, btm, size))
+                btm = top_ - rb
+                append((ch, rl - left, rr - left, btm - size, btm, size))
             elif angle == 90:
-                btm = rect.right - left
-                out.append((ch, rect.bottom - bottom_, rect.top - bottom_, btm - size, btm, size))
+                btm = rr - left
+                append((ch, rb - bottom_, rt - bottom_, btm - size, btm, size))
             elif angle == 180:
-                btm = rect.top - bottom_
-                out.append((ch, right - rect.right, right - rect.left, btm - size, btm, size))
+                btm = rt - bottom_
+                append((ch, right - rr, right - rl, btm - size, btm, size))
             else:
-                btm = right - rect.left
-                out.append((ch, top_ - rect.top, top_ - rect.bottom, btm - size, btm, size))
+                btm = right - rl
+                append((ch, top_ - rt, top_ - rb, btm - size, btm, size))
         return buckets
     finally:
         textpage.close()
 
 
+def _unicode(code: int) -> str:
+    return chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else ""
+
+
+_HYPHEN_MARKS = frozenset("\x02\ufffe")
 #: Marks a space PDFium inserted where it saw a gap between words (not in the file).
 _GENERATED = 0
 _BLANK = frozenset(" \r\n\t\xa0\u2002\u2003\u2009") | {""}
