@@ -77,6 +77,18 @@ class _Line:
         return (self.top + self.bottom) / 2
 
 
+def _no_pages(path: Path) -> bool:
+    """Whether the file's page tree says it has no pages ("/Type /Pages ... /Count 0")."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    trees = [
+        d for d in re.findall(rb"<<([^<>]{0,400})>>", data) if re.search(rb"/Type\s*/Pages\b", d)
+    ]
+    return bool(trees) and all(re.search(rb"/Count\s*0(?![\d.])", t) for t in trees)
+
+
 def _open_check(path: Path) -> int:
     """Validate with PDFium: return the page count or raise a typed error."""
     import pypdfium2 as pdfium
@@ -98,7 +110,7 @@ def _open_check(path: Path) -> int:
                 "the PDF is encrypted (password protected); open it in a PDF viewer with the "
                 "password and save an unprotected copy, or ask the publisher for one",
             ) from None
-        if "Success" in msg:  # PDFium refuses a document without pages but reports no error
+        if _no_pages(path):  # PDFium refuses a document without pages, with a stale error code
             raise CorruptPDFError(
                 path,
                 "the PDF has no pages (its page tree is empty or missing); download it "
