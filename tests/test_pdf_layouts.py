@@ -174,3 +174,36 @@ def test_figure_caption_without_rows_is_not_a_table() -> None:
 
     doc = read_string("Figure 1. Flow of participants.\n\nA\tB\nC\tD\n")
     assert [t.kind for t in doc.tables] == ["table"]  # an uncaptioned tab block, not a figure
+
+
+def test_tables_in_one_column_of_a_two_column_page(folder) -> None:
+    doc = read(L.two_column_tables(folder / "two_column.pdf"))
+    grid, npct = doc.tables
+    assert (grid.label, npct.label) == ("Table 4", "Table 1")
+    assert grid.caption == "Falls by age band"  # not the next column's line beside it
+    cells = _cells(grid)
+    for row in L.GRID_ROWS:
+        for k, text in enumerate(row[1:], start=1):
+            assert cells[(row[0].replace("–", "-"), "", f"Model {k} HR (95% CI)")] == text.replace(
+                "–", "-"
+            )
+    hrs = sorted(
+        (r.estimate, r.ci_lower, r.ci_upper)
+        for r in extract_document(doc).itertuples()
+        if r.measure == "HR"
+    )
+    expected = []
+    for row in L.GRID_ROWS:
+        for text in row[1:]:
+            est, rest = text.split(" (")
+            lo, hi = rest.rstrip(")").split("–")
+            expected.append((float(est), float(lo), float(hi)))
+    assert hrs == sorted(expected)
+    # n (%) cells with the arm's n in the column header, as printed
+    assert _cells(npct) == {
+        (r[0], "", h): t
+        for r in L.NPCT_ROWS
+        for h, t in zip(L.NPCT_HEADER[0][1:], r[1:], strict=True)
+    }
+    # the prose of the other column is not pulled into the tables
+    assert all("Participants" not in c.text for t in doc.tables for c in t.cells)

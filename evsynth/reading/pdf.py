@@ -433,11 +433,10 @@ def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_Tab
             continue
         # caption lines: the caption line and the lines after it down to the top rule
         top_rule = below[0]
-        cap_lines = [cap] + [
-            ln
-            for ln in lines[i + 1 :]
-            if ln.top < top_rule[0] and ln.x0 >= top_rule[1] - 5 and ln.x1 <= top_rule[2] + 5
-        ]
+        # (words outside the table's width belong to a column beside it)
+        cap_lines = _clip(
+            [cap] + [ln for ln in lines[i + 1 :] if ln.top < top_rule[0]], *top_rule[1:]
+        )
         x0, x1 = top_rule[1], top_rule[2]
         width = x1 - x0
         limit = min([t for t in other_caps if t > top_rule[0] + 5] + [0.93 * page.height])
@@ -600,20 +599,43 @@ def _cut_line(ln: _Line, cuts: list[float]) -> _Line:
     return _Line(words, ln.top, ln.bottom, ln.x0, ln.x1, ln.size, ln.text)
 
 
+def _clip(lines: list[_Line], x0: float, x1: float) -> list[_Line]:
+    """Lines cut to the words inside ``[x0, x1]`` (5 pt slack): a table or figure in one column
+    of a two-column page shares its rows' heights with the other column's text."""
+    out = []
+    for ln in lines:
+        words = [w for w in ln.words if w["x0"] >= x0 - 5 and w["x1"] <= x1 + 5]
+        if len(words) == len(ln.words):
+            out.append(ln)
+        elif words:
+            out.append(_make_line(words))
+    return out
+
+
+def _remaining(lines: list[_Line], used: set[int]) -> list[_Line]:
+    """Lines without the words in ``used`` (ids), rebuilt where some of their words are gone."""
+    out = []
+    for ln in lines:
+        words = [w for w in ln.words if id(w) not in used]
+        if len(words) == len(ln.words):
+            out.append(ln)
+        elif words:
+            out.append(_make_line(words))
+    return out
+
+
 def _table_text(
     region: _TableRegion, lines: list[_Line], body_size: float
 ) -> tuple[str, set[int], list]:
     """Caption, blank line, tab-separated rows and footnote of one table; ids of lines used;
     the box of each line of the text (None for the blank ones)."""
-    used = {id(ln) for ln in region.caption_lines}
+    used = {id(w) for ln in region.caption_lines for w in ln.words}
     inside = [
         ln
-        for ln in lines
+        for ln in _clip(lines, region.x0, region.x1)
         if region.rule_top - 1 < ln.mid < region.bottom + 1
-        and ln.x0 >= region.x0 - 5
-        and ln.x1 <= region.x1 + 5
     ]
-    used |= {id(ln) for ln in inside}
+    used |= {id(w) for ln in inside for w in ln.words}
     hb = region.header_bottom
     header = [ln for ln in inside if hb is not None and ln.mid < hb]
     body = [ln for ln in inside if hb is None or ln.mid > hb]
@@ -686,8 +708,8 @@ def _table_text(
     # footnote: the smaller-type lines right under the bottom rule
     foot = []
     last = region.bottom
-    for ln in sorted(lines, key=lambda ln: ln.top):
-        if id(ln) in used or ln.top < region.bottom - 1:
+    for ln in sorted(_clip(lines, region.x0, region.x1), key=lambda ln: ln.top):
+        if any(id(w) in used for w in ln.words) or ln.top < region.bottom - 1:
             continue
         if ln.top - last > 1.2 * ln.size + 4 or ln.size >= body_size - 0.3:
             break
@@ -695,7 +717,7 @@ def _table_text(
             break
         foot.append(ln)
         last = ln.bottom
-    used |= {id(ln) for ln in foot}
+    used |= {id(w) for ln in foot for w in ln.words}
     foot = inner_note + foot
     if foot:
         out += ["", " ".join(ln.text for ln in foot)]
@@ -843,8 +865,8 @@ def _figure_blocks(lines: list[_Line], body_size: float) -> list[tuple[_Line, se
         caption = " ".join(ln.text for ln in cap_lines)
         txt = "\n".join([caption, "", *("\t".join(r) for r in text_rows)])
         line_boxes = [_box_of(cap_lines), None, *boxes]
-        used = {id(ln) for ln in allr + cap_lines}
-        taken |= used
+        used = {id(w) for ln in allr + cap_lines for w in ln.words}
+        taken |= {id(ln) for ln in allr + cap_lines}
         top = min(ln.top for ln in allr + cap_lines)
         bottom = max(ln.bottom for ln in allr + cap_lines)
         blk = _Line([], top, bottom, x0, x1, body_size, txt, True, line_boxes)
@@ -995,10 +1017,10 @@ def _text_of(path: Path, layers: list[PageLayer], n_pages: int) -> PdfText:
             used |= u
             blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, txt, True, boxes)
             blocks.append(blk)
-        for blk, u in _figure_blocks([ln for ln in lines if id(ln) not in used], body_size):
+        for blk, u in _figure_blocks(_remaining(lines, used), body_size):
             used |= u
             blocks.append(blk)
-        flow = _segments([ln for ln in lines if id(ln) not in used])
+        flow = _segments(_remaining(lines, used))
         ordered = _xy_order(flow + blocks)
         text, spans = _join_lines(ordered, body_size)
         spans = [(a, b, page.page_box(*box)) for a, b, box in spans]
