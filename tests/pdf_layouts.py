@@ -260,3 +260,35 @@ def two_column_tables(path: Path) -> Path:
     c.showPage()
     c.save()
     return path
+
+
+def column_break_estimate(path: Path) -> Path:
+    """Two columns of prose; the left one ends "... (hazard ratio 0.63" and the right one starts
+    "(95% CI 0.48–0.83) ...": the estimate and its interval on either side of a column break."""
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Times-Roman", 9)
+    left = [
+        "Methods",
+        "We followed the participants for twelve months and",
+        "counted every fall that they reported to the study",
+        "nurse at the monthly visits or by telephone.",
+        "Results",
+        "Falls were less frequent in the exercise group than",
+        "in usual care over the year of follow-up (hazard ratio 0.63",
+    ]
+    right = [
+        "(95% CI 0.48–0.83); the effect did not differ by sex.",
+        "Fractures were rare in both groups and the trial",
+        "was not powered to compare them.",
+    ]
+    y = H - 80
+    for line in left:
+        c.drawString(56, y, line)
+        y -= 11.5
+    y = H - 80
+    for line in right:
+        c.drawString(310, y, line)
+        y -= 11.5
+    c.showPage()
+    c.save()
+    return path

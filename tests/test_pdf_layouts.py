@@ -207,3 +207,37 @@ def test_tables_in_one_column_of_a_two_column_page(folder) -> None:
     }
     # the prose of the other column is not pulled into the tables
     assert all("Participants" not in c.text for t in doc.tables for c in t.cells)
+
+
+def test_estimate_and_interval_across_a_column_break(folder) -> None:
+    doc = read(L.column_break_estimate(folder / "column_break.pdf"))
+    assert "(hazard ratio 0.63\n(95% CI 0.48-0.83); the effect" in doc.text
+    assert [r[:4] for r in _ratios(doc)] == [("HR", 0.63, 0.48, 0.83)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # a few words, hyphenated at a line break, between the estimate and its labelled CI
+            "Falls were fewer (hazard ratio 0.63 in the interven-\ntion group; 95% CI 0.48-0.83).",
+            [(0.63, 0.48, 0.83)],
+        ),
+        (  # both ends of a range of estimates, each with its interval
+            "The HRs ranged from 0.62 (95% CI 0.45-0.85) to 0.76 (95% CI 0.55-1.05) across models.",
+            [(0.62, 0.45, 0.85), (0.76, 0.55, 1.05)],
+        ),
+        (
+            "The odds ratio ranged from 1.4 (95% CI 1.1 to 1.8) to 2.2 (95% CI 1.5 to 3.1).",
+            [(1.4, 1.1, 1.8), (2.2, 1.5, 3.1)],
+        ),
+        (  # a range of estimates without their own intervals is not an estimate with a CI
+            "Across trials the HR was 0.8 to 1.2 in the subgroups (95% CI 0.5-2.0).",
+            [],
+        ),
+    ],
+)
+def test_estimate_phrasings(sentence, expected) -> None:
+    from evsynth import read_string
+
+    rows = extract_document(read_string(f"Results\n\n{sentence}\n"))
+    assert [(r.estimate, r.ci_lower, r.ci_upper) for r in rows.itertuples()] == expected

@@ -894,6 +894,20 @@ def _page_lines(layer: PageLayer) -> list[_Line]:
     return lines
 
 
+def _continues(prev: _Line, ln: _Line) -> bool:
+    """Whether ``ln``, at the top of the next column, continues the sentence that ``prev`` ends
+    a column with: same type size, ``prev`` ends without a full stop (or colon) and ``ln`` starts
+    in lower case or with a bracket ("... hazard ratio 0.63" | "(95% CI 0.48-0.83) ...")."""
+    return (
+        not ln.is_table
+        and not prev.is_table
+        and ln.top < prev.top - 0.5 * ln.size
+        and abs(ln.size - prev.size) <= 0.3
+        and re.match(r"[(\[a-z]", ln.text) is not None
+        and re.search(r"[.!?:;]\s*$", prev.text) is None
+    )
+
+
 def _join_lines(lines: list[_Line], body_size: float) -> tuple[str, list[tuple]]:
     """Lines -> text with blank lines between paragraphs, headings and blocks, and the spans
     ``(start, end, (x0, top, x1, bottom))`` of each printed line in that text."""
@@ -918,6 +932,8 @@ def _join_lines(lines: list[_Line], body_size: float) -> tuple[str, list[tuple]]
                 or abs(ln.size - prev.size) > 0.8
                 or abs(ln.x0 - prev.x0) > 0.3 * (prev.x1 - prev.x0 + 1) + 3 * body_size
             )
+            if para and _continues(prev, ln):
+                para = False
             sep = " " if same_row else "\n\n" if para else "\n"
             out.append(sep)
             pos += len(sep)
