@@ -241,3 +241,27 @@ def test_estimate_phrasings(sentence, expected) -> None:
 
     rows = extract_document(read_string(f"Results\n\n{sentence}\n"))
     assert [(r.estimate, r.ci_lower, r.ci_upper) for r in rows.itertuples()] == expected
+
+
+def test_broken_xref_offsets_are_recovered(folder) -> None:
+    import re
+
+    good = L.regression_table(folder / "xref_good.pdf")
+    data = good.read_bytes()
+    broken = re.sub(rb"(\d{10}) (\d{5}) n", lambda m: b"0000000999 " + m.group(2) + b" n", data)
+    assert broken != data
+    path = folder / "xref_broken.pdf"
+    path.write_bytes(broken)
+    doc = read(path)  # PDFium rebuilds the cross-reference table: no "run OCR"
+    assert doc.text == read(good).text
+
+
+def test_memory_error_is_not_called_corrupt(folder, monkeypatch) -> None:
+    import evsynth.reading.pdf as pdf_mod
+
+    def boom(doc):
+        raise MemoryError
+
+    monkeypatch.setattr(pdf_mod, "pdfium_layers", boom)
+    with pytest.raises(MemoryError):
+        pdf_mod.extract_pdf(L.regression_table(folder / "memory.pdf"))

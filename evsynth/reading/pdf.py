@@ -973,8 +973,8 @@ def extract_pdf(path: str | Path) -> PdfText:
             layers = pdfium_layers(doc)
         finally:
             doc.close()
-    except (NoTextLayerError, CorruptPDFError):
-        raise
+    except (NoTextLayerError, CorruptPDFError, MemoryError):
+        raise  # a valid PDF too big for the memory limit is not a damaged one
     except Exception as exc:
         raise CorruptPDFError(
             path, f"the PDF could not be parsed ({type(exc).__name__}: {exc})"
@@ -992,6 +992,8 @@ def _extract_plumber(path: str | Path) -> PdfText:
     try:
         with pdfplumber.open(path) as pdf:
             layers = plumber_layers(pdf, WORD_SETTINGS)
+    except MemoryError:
+        raise
     except Exception as exc:  # pdfminer raises many private exception types on broken files
         raise CorruptPDFError(
             path, f"the PDF could not be parsed ({type(exc).__name__}: {exc})"
