@@ -66,6 +66,31 @@ def _rows_by_page(pdf, path: Path) -> dict[int, Counter]:
     return out
 
 
+FIXTURE = ROOT / "tests/fixtures/extract/pdf_rows_pdfplumber.json"
+
+
+def write_fixture() -> None:
+    """The evidence rows today's path (pdfplumber words) finds in each real PDF, for the
+    superset test in tests/test_pdf.py."""
+    out = {}
+    for path in sorted((ROOT / "tests/fixtures/pdfs").glob("*.pdf")):
+        pdf = _extract_plumber(path)
+        rows = extract_document(_document(pdf.text, path=str(path), format="pdf", pages=pdf.pages))
+        out[path.name] = sorted(
+            (
+                [r.measure, _num(r.estimate), _num(r.ci_lower), _num(r.ci_upper), _num(r.p_value)]
+                for r in rows.itertuples()
+            ),
+            key=json.dumps,
+        )
+    FIXTURE.write_text(json.dumps(out, indent=1) + "\n")
+    print(f"wrote {FIXTURE}")
+
+
+def _num(v) -> float | None:
+    return None if v != v else float(v)
+
+
 def compare(pdfs: list[Path]) -> dict:
     totals = {name: {"pages": 0, "cpu_s": 0.0} for name in PATHS}
     files = []
@@ -126,7 +151,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("inputs", nargs="*")
     ap.add_argument("--out", default=str(HERE / "pdf_paths.json"))
+    ap.add_argument(
+        "--write-fixture",
+        action="store_true",
+        help="write the rows today's path finds in tests/fixtures/pdfs to " + str(FIXTURE.name),
+    )
     args = ap.parse_args(argv)
+    if args.write_fixture:
+        write_fixture()
+        return 0
     report = {}
     if args.inputs:
         pdfs = []

@@ -219,3 +219,29 @@ def test_cli_on_bad_pdfs_exit_1_without_traceback(tmp_path, capsys) -> None:
     out = capsys.readouterr()
     assert "Traceback" not in out.out + out.err
     assert "read 0 of 3 file(s); 3 could not be read:" in out.out
+
+
+def test_evidence_is_a_superset_of_the_pdfplumber_path(docs) -> None:
+    # the rows today's path (pdfplumber words, same layout code) found in each PDF, written by
+    # `python benchmarks/pdf_paths.py --write-fixture`: the PDFium path finds every one of them
+    import json
+    from collections import Counter
+
+    from evsynth.extraction import extract_document
+
+    before = json.loads((PDFS.parent / "extract" / "pdf_rows_pdfplumber.json").read_text())
+    assert sorted(before) == sorted(f"{k}.pdf" for k in docs)
+
+    def num(v):
+        return None if v != v else float(v)
+
+    for name, rows in before.items():
+        found = extract_document(docs[name[:-4]])
+        now = Counter(
+            (r.measure, num(r.estimate), num(r.ci_lower), num(r.ci_upper), num(r.p_value))
+            for r in found.itertuples()
+        )
+        lost = Counter(tuple(r) for r in rows) - now
+        assert not lost, (name, lost)
+        # every PDF row says where it is printed
+        assert found.empty or (found.page.notna().all() and (found.source_boxes != "").all())
