@@ -284,17 +284,18 @@ def _column_groups(bands: list[list[_Line]], size: float) -> list[list[_Line]]:
     """
     groups: list[list[list[_Line]]] = [[bands[0]]]
     union = _union((b.x0, b.x1) for b in bands[0])  # of the current group's boxes
+    multi = _widest_gap(union, size) is not None
     for band in bands[1:]:
         cur = groups[-1]
         spans = [(b.x0, b.x1) for b in band]
-        multi = _widest_gap(union, size) is not None
-        band_multi = len(band) > 1 and _widest_gap(_union(spans), size) is not None
         joined = _union(union + spans)
-        if multi and _widest_gap(joined, size) is not None:
+        joined_multi = _widest_gap(joined, size) is not None
+        if multi and joined_multi:
             cur.append(band)
             union = joined
             continue
-        if not multi and not band_multi and _widest_gap(joined, size) is None:
+        band_multi = len(band) > 1 and _widest_gap(_union(spans), size) is not None
+        if not multi and not band_multi and not joined_multi:
             cur.append(band)
             union = joined
             continue
@@ -318,6 +319,7 @@ def _column_groups(bands: list[list[_Line]], size: float) -> list[list[_Line]]:
             new.insert(0, cur.pop())
         groups.append(new)
         union = _union((b.x0, b.x1) for bd in new for b in bd)
+        multi = _widest_gap(union, size) is not None
     return [[b for bd in g for b in bd] for g in groups]
 
 
@@ -632,7 +634,11 @@ def _table_text(
     used = {id(w) for ln in region.caption_lines for w in ln.words}
     inside = [
         ln
-        for ln in _clip(lines, region.x0, region.x1)
+        for ln in _clip(
+            [ln for ln in lines if ln.top < region.bottom + 1 and ln.bottom > region.rule_top - 1],
+            region.x0,
+            region.x1,
+        )
         if region.rule_top - 1 < ln.mid < region.bottom + 1
     ]
     used |= {id(w) for ln in inside for w in ln.words}
@@ -708,7 +714,8 @@ def _table_text(
     # footnote: the smaller-type lines right under the bottom rule
     foot = []
     last = region.bottom
-    for ln in sorted(_clip(lines, region.x0, region.x1), key=lambda ln: ln.top):
+    below = [ln for ln in lines if ln.top >= region.bottom - 1]
+    for ln in sorted(_clip(below, region.x0, region.x1), key=lambda ln: ln.top):
         if any(id(w) in used for w in ln.words) or ln.top < region.bottom - 1:
             continue
         if ln.top - last > 1.2 * ln.size + 4 or ln.size >= body_size - 0.3:

@@ -122,10 +122,9 @@ def _words(chars: list[tuple]) -> list[dict]:
         runs.append(run)
     tol, ratio = Y_TOLERANCE, X_TOLERANCE_RATIO
     for run in runs:
-        pieces = _stream_lines(run, tol)
-        if pieces is not None:
-            for piece in pieces:
-                _split_words(piece, words, tol, ratio)
+        found = _stream_words(run, tol, ratio)
+        if found is not None:
+            words += found
             continue
         # cluster into lines by top (chained within Y_TOLERANCE), each sorted left to right
         items = _stream_items(run)
@@ -159,6 +158,63 @@ def _stream_items(run: list) -> list[tuple]:
             items.append((c, space))
             space = 0
     return items
+
+
+def _stream_words(run: list, tol: float, ratio: float) -> list[dict] | None:
+    """The words of a run read in stream order, in one pass, if that equals pdfplumber's
+    clustering and sorting (see :func:`_stream_lines`), else None."""
+    words: list[list] = []
+    ranges: list[list] = []  # per stream line: [min top, max top, first word, last char]
+    cur: list | None = None
+    p = None
+    space = 0
+    gen_ratio = GENERATED_RATIO
+    for c in run:
+        if c is None:
+            space = 2
+            continue
+        if c is _GENERATED:
+            if not space:
+                space = 1
+            continue
+        if p is None or c[1] < p[1] or abs(c[3] - p[3]) > tol:  # a new stream line
+            cur = [c]
+            words.append(cur)
+            ranges.append([c[3], c[3], len(words) - 1, c])
+        else:
+            r = ranges[-1]
+            if c[3] < r[0]:
+                r[0] = c[3]
+            elif c[3] > r[1]:
+                r[1] = c[3]
+            r[3] = c
+            if space == 2 or c[1] > p[2] + (gen_ratio if space else ratio) * p[5]:
+                cur = [c]
+                words.append(cur)
+            else:
+                cur.append(c)
+        p = c
+        space = 0
+    if len(ranges) > 1:
+        order = sorted(range(len(ranges)), key=lambda k: ranges[k][0])
+        group: list[int] = []
+        reach = None
+        for k in order + [None]:
+            if k is not None and reach is not None and ranges[k][0] <= reach + tol:
+                group.append(k)
+                reach = max(reach, ranges[k][1])
+                continue
+            if len(group) > 1:
+                spans = sorted(
+                    (words[ranges[j][2]][0][1], ranges[j][3][2], ranges[j][3][5]) for j in group
+                )
+                for (_x0, x1, size), (nx0, _nx1, _s) in zip(spans, spans[1:], strict=False):
+                    if nx0 <= x1 + X_TOLERANCE_RATIO * size:
+                        return None
+            if k is not None:
+                group = [k]
+                reach = ranges[k][1]
+    return [_word(w) for w in words]
 
 
 def _stream_lines(run: list, tol: float) -> list[list[tuple]] | None:
