@@ -15,6 +15,16 @@ from reportlab.pdfgen import canvas
 W, H = A4
 
 
+def _rows(c, rows, xs, y):
+    """Draw rows of cells at the column positions ``xs``, 11 pt apart; return the next y."""
+    for r in rows:
+        for x, t in zip(xs, r, strict=True):
+            if t:
+                c.drawString(x, y, t)
+        y -= 11
+    return y
+
+
 def _table(c, x0, top, caption, header_rows, rows, xs, width, size=8.0, spans=()):
     """Caption, rules and cells; ``xs`` the left x of each column; ``spans`` (text, col_a, col_b)
     spanning headers drawn over the first header row with a rule under them."""
@@ -34,19 +44,10 @@ def _table(c, x0, top, caption, header_rows, rows, xs, width, size=8.0, spans=()
             c.line(xs[a], y - 3, right, y - 3)
         y -= 12
     c.setFont("Helvetica", size)
-    for hr in header_rows:
-        for x, t in zip(xs, hr, strict=True):
-            if t:
-                c.drawString(x, y, t)
-        y -= 11
+    y = _rows(c, header_rows, xs, y)
     c.setLineWidth(0.5)
     c.line(x0, y + 7, x0 + width, y + 7)
-    y -= 4
-    for r in rows:
-        for x, t in zip(xs, r, strict=True):
-            if t:
-                c.drawString(x, y, t)
-        y -= 11
+    y = _rows(c, rows, xs, y - 4)
     c.setLineWidth(0.8)
     c.line(x0, y + 7, x0 + width, y + 7)
     c.setFont("Helvetica", 7)

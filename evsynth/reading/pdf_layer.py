@@ -162,7 +162,9 @@ def _stream_items(run: list) -> list[tuple]:
 
 def _stream_words(run: list, tol: float, ratio: float) -> list[dict] | None:
     """The words of a run read in stream order, in one pass, if that equals pdfplumber's
-    clustering and sorting (see :func:`_stream_lines`), else None."""
+    clustering and sorting: the run's lines, cut where the stream goes back left or changes
+    line, have tops more than ``tol`` apart or sit side by side with a word gap (two columns).
+    Else None."""
     words: list[list] = []
     ranges: list[list] = []  # per stream line: [min top, max top, first word, last char]
     cur: list | None = None
@@ -215,58 +217,6 @@ def _stream_words(run: list, tol: float, ratio: float) -> list[dict] | None:
                 group = [k]
                 reach = ranges[k][1]
     return [_word(w) for w in words]
-
-
-def _stream_lines(run: list, tol: float) -> list[list[tuple]] | None:
-    """The run as ``(char, space)`` pairs (space 2 after a real space, 1 after a generated one),
-    cut into lines where the stream goes back left or changes line, if that equals pdfplumber's
-    clustering (lines more than ``tol`` apart, or side by side with a word gap), else None.
-    """
-    pieces: list[list[tuple]] = []
-    ranges: list[list[float]] = []
-    prev = None
-    space = 0
-    for c in run:
-        if c is None:
-            space = 2
-            continue
-        if c is _GENERATED:
-            if not space:
-                space = 1
-            continue
-        if prev is None or c[1] < prev[1] or abs(c[3] - prev[3]) > tol:
-            pieces.append([(c, space)])
-            ranges.append([c[3], c[3]])
-        else:
-            pieces[-1].append((c, space))
-            r = ranges[-1]
-            if c[3] < r[0]:
-                r[0] = c[3]
-            elif c[3] > r[1]:
-                r[1] = c[3]
-        prev = c
-        space = 0
-    # pieces whose tops chain together form one pdfplumber line: that is the same as reading
-    # them one by one when they sit side by side with a word gap between them (two columns)
-    order = sorted(range(len(pieces)), key=lambda k: ranges[k][0])
-    group: list[int] = []
-    reach = None
-    for k in order + [None]:
-        if k is not None and reach is not None and ranges[k][0] <= reach + tol:
-            group.append(k)
-            reach = max(reach, ranges[k][1])
-            continue
-        if len(group) > 1:
-            spans = sorted(
-                (pieces[j][0][0][1], pieces[j][-1][0][2], pieces[j][-1][0][5]) for j in group
-            )
-            for (_x0, x1, size), (nx0, _nx1, _s) in zip(spans, spans[1:], strict=False):
-                if nx0 <= x1 + X_TOLERANCE_RATIO * size:
-                    return None
-        if k is not None:
-            group = [k]
-            reach = ranges[k][1]
-    return pieces
 
 
 def _split_words(line: list[tuple], words: list[dict], tol: float, ratio: float) -> None:
