@@ -62,13 +62,19 @@ HR_ROWS = [
 ]
 
 
-def rotated_table(path: Path, angle: int) -> Path:
-    """One page with a landscape table whose text runs at ``angle`` degrees (counter-clockwise)
-    in the page's user space; the page's /Rotate is set so that it displays upright."""
-    c = canvas.Canvas(str(path), pagesize=A4)
-    c.setPageRotation((360 - angle) % 360)
-    # reportlab stores a page turned by 90 or 270 degrees with a landscape media box
-    pw, ph = (H, W) if angle in (90, 270) else (W, H)
+def rotated_table(path: Path, angle: int, page_rotate: bool = True) -> Path:
+    """A portrait A4 page (media box 595 x 842) with a table whose text runs at ``angle``
+    degrees (counter-clockwise) in user space. With ``page_rotate`` the page's /Rotate is set so
+    that a viewer shows the page turned with the text upright (a landscape page for 90 and 270);
+    without it the text is simply set sideways on the portrait page, as journals print a wide
+    table."""
+    # reportlab swaps the page size of a page turned by 90 or 270 degrees: give it landscape so
+    # that the media box it writes is portrait
+    turned = page_rotate and angle in (90, 270)
+    c = canvas.Canvas(str(path), pagesize=(H, W) if turned else A4)
+    if page_rotate:
+        c.setPageRotation(angle)  # /Rotate turns the display clockwise: the text reads upright
+    pw, ph = W, H
     c.saveState()
     # move the origin so that the rotated frame covers the page
     if angle == 90:

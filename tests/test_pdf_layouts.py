@@ -36,9 +36,10 @@ def _ratios(doc) -> list[tuple]:
     ]
 
 
+@pytest.mark.parametrize("page_rotate", [True, False])
 @pytest.mark.parametrize("angle", [0, 90, 180, 270])
-def test_landscape_table_in_every_direction(folder, angle) -> None:
-    doc = read(L.rotated_table(folder / f"rotated_{angle}.pdf", angle))
+def test_landscape_table_in_every_direction(folder, angle, page_rotate) -> None:
+    doc = read(L.rotated_table(folder / f"rotated_{angle}_{page_rotate}.pdf", angle, page_rotate))
     assert doc.warnings == ()
     assert [t.label for t in doc.tables] == ["Table 2"]
     cells = _cells(doc.tables[0])
@@ -86,7 +87,7 @@ def test_em_dash_between_table_cells_is_not_a_range() -> None:
 def _expected_point(angle: int, fx: float, fy: float) -> tuple[float, float]:
     """Where the generator's frame point (fx, fy) lands, in points from the page's top-left
     corner (user space flipped), from its translate/rotate calls (tests/pdf_layouts.py)."""
-    pw, ph = (L.H, L.W) if angle in (90, 270) else (L.W, L.H)
+    pw, ph = L.W, L.H  # the media box is portrait A4 in every case
     return {
         0: (fx, ph - fy),
         90: (pw - fy, ph - fx),
@@ -105,7 +106,7 @@ def test_rows_point_at_their_printed_line(folder, angle) -> None:
     assert row.source_boxes == f"1:{x0:.1f},{top:.1f},{x1:.1f},{bottom:.1f}"
     # the first row's baseline starts at frame point (60, fh - 114): caption at fh - 80, then
     # 8 + 11 + 11 + 4 points down (see _table); the box holds that point and is one 8 pt line
-    fh = L.H  # the frame's height: the page's long side in every direction (see rotated_table)
+    fh = L.H if angle in (0, 180) else L.W  # the height of the frame the table is drawn in
     x, y = _expected_point(angle, 60, fh - 114)
     assert x0 - 0.5 <= x <= x1 + 0.5 and top - 0.5 <= y <= bottom + 0.5
     assert min(x1 - x0, bottom - top) == pytest.approx(8.0, abs=0.1)
