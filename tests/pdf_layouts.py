@@ -299,3 +299,66 @@ def column_break_estimate(path: Path) -> Path:
     c.showPage()
     c.save()
     return path
+
+
+REVMAN_ROWS = [
+    ["1.1.1 Supervised", "", "", "", "", "", ""],
+    ["Ahn 2012", "12", "50", "20", "48", "18.2%", "0.58 [0.32, 1.04]"],
+    ["Berg 2015", "30", "120", "41", "118", "31.5%", "0.72 [0.48, 1.07]"],
+    ["Subtotal (95% CI)", "", "170", "", "166", "49.7%", "0.67 [0.49, 0.92]"],
+    ["1.1.2 Home-based", "", "", "", "", "", ""],
+    ["Costa 2018", "8", "40", "15", "42", "12.9%", "0.56 [0.27, 1.18]"],
+    ["Dahl 2020", "25", "98", "33", "101", "37.4%", "0.78 [0.50, 1.21]"],
+    ["Subtotal (95% CI)", "", "138", "", "143", "50.3%", "0.72 [0.49, 1.07]"],
+    ["Total (95% CI)", "", "308", "", "309", "100.0%", "0.69 [0.55, 0.87]"],
+]
+REVMAN_NOTES = [
+    "Heterogeneity: Tau² = 0.02; Chi² = 4.10, df = 3 (P = 0.25); I² = 27%",
+    "Test for overall effect: Z = 3.20 (P = 0.001)",
+]
+
+
+def revman_forest_plot(path: Path) -> Path:
+    """A forest plot in RevMan style: arm names over "Events | Total", weights with "%",
+    "0.58 [0.32, 1.04]", subgroup headings and subtotals, a total row and the heterogeneity
+    lines under it; the caption above the plot."""
+    c = canvas.Canvas(str(path), pagesize=A4)
+    y = H - 70
+    c.setFont("Helvetica", 9)
+    c.drawString(56, y, "Figure 3. Risk of falling, exercise versus usual care (risk ratio).")
+    y -= 24
+    xs = [56, 175, 205, 240, 270, 305, 350]
+    c.setFont("Helvetica", 7)
+    c.drawString(175, y, "Exercise")
+    c.drawString(240, y, "Usual care")
+    c.drawString(350, y, "Risk Ratio")
+    y -= 9
+    _rows(
+        c,
+        [
+            [
+                "Study or Subgroup",
+                "Events",
+                "Total",
+                "Events",
+                "Total",
+                "Weight",
+                "M-H, Random, 95% CI",
+            ]
+        ],
+        xs,
+        y,
+    )
+    y -= 14
+    for row in REVMAN_ROWS:
+        _rows(c, [row], xs, y)
+        if row[6]:
+            c.rect(450, y, 3, 3, fill=1)
+            c.line(430, y + 1.5, 480, y + 1.5)
+        y -= 10
+    for note in REVMAN_NOTES:
+        c.drawString(56, y, note)
+        y -= 10
+    c.showPage()
+    c.save()
+    return path

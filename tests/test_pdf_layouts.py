@@ -266,3 +266,38 @@ def test_memory_error_is_not_called_corrupt(folder, monkeypatch) -> None:
     monkeypatch.setattr(pdf_mod, "pdfium_layers", boom)
     with pytest.raises(MemoryError):
         pdf_mod.extract_pdf(L.regression_table(folder / "memory.pdf"))
+
+
+def test_revman_forest_plot_with_subgroups(folder) -> None:
+    doc = read(L.revman_forest_plot(folder / "revman.pdf"))
+    (fig,) = doc.tables
+    assert (fig.label, fig.kind, fig.caption) == (
+        "Figure 3",
+        "figure",
+        "Risk of falling, exercise versus usual care (risk ratio).",
+    )
+    effect = "Risk Ratio M-H, Random, 95% CI"
+    by_label = {(c.row_group, c.row_label): c.text for c in fig.cells if c.col_label == effect}
+    assert by_label[("1.1.1 Supervised", "Ahn 2012")] == "0.58 [0.32, 1.04]"
+    assert by_label[("1.1.2 Home-based", "Costa 2018")] == "0.56 [0.27, 1.18]"
+    # the heterogeneity lines stay in the table as cells
+    texts = {c.row_label: c.text for c in fig.cells}
+    assert texts["Heterogeneity:"] == "Tau² = 0.02; Chi² = 4.10, df = 3 (P = 0.25); I² = 27%"
+    assert texts["Test for overall effect:"] == "Z = 3.20 (P = 0.001)"
+    rows = extract_document(doc)
+    rows = rows[rows.measure == "RR"]
+    expected = [
+        (
+            r[0],
+            float(r[6].split()[0]),
+            float(r[6].split("[")[1].split(",")[0]),
+            float(r[6].split(", ")[1].rstrip("]")),
+            float(r[5].rstrip("%")),
+        )
+        for r in L.REVMAN_ROWS
+        if r[6]
+    ]
+    got = [(r.cited_study, r.estimate, r.ci_lower, r.ci_upper, r.weight) for r in rows.itertuples()]
+    assert got == expected
+    pooled = rows[rows.notes.str.contains("pooled estimate")].cited_study.tolist()
+    assert pooled == ["Subtotal (95% CI)", "Subtotal (95% CI)", "Total (95% CI)"]

@@ -824,7 +824,14 @@ def _figure_blocks(lines: list[_Line], body_size: float) -> list[tuple[_Line, se
                 break
             tail.append(ln)
             j += 1
-        body = rows + tail
+        # lines between the rows (subgroup headings such as "1.1.2 Home-based") are rows too
+        first, last = ordered.index(rows[0]), ordered.index(rows[-1])
+        body = [ln for ln in ordered[first : last + 1] if id(ln) not in taken] + tail
+        cols = _columns(studies, min(ln.x0 for ln in studies), max(ln.x1 for ln in studies))
+        # a header line right above the first row with text in the first column only is a
+        # subgroup heading ("1.1.1 Supervised"), not a header
+        if header and len(cols) > 1 and header[-1].x1 < cols[1][0]:
+            body.insert(0, header.pop())
         allr = header + body
         x0 = min(ln.x0 for ln in allr)
         x1 = max(ln.x1 for ln in allr)
@@ -846,7 +853,7 @@ def _figure_blocks(lines: list[_Line], body_size: float) -> list[tuple[_Line, se
         ):
             cap_lines.append(ordered[k])
             k += 1
-        cols = _columns(studies, x0, x1)
+        cols = _columns(studies, x0, x1)  # over the whole block's width
         text_rows, boxes = [], []
         for ln in header:
             cells = [""] * len(cols)
@@ -857,7 +864,13 @@ def _figure_blocks(lines: list[_Line], body_size: float) -> list[tuple[_Line, se
             text_rows.append(cells)
             boxes.append(_box_of([ln]))
         for ln in body:
-            if _effect_x(ln) is None:
+            if _effect_x(ln) is None and ln in tail and len(cols) > 1:
+                # a heterogeneity line: its name as the row label, the statistics as one cell
+                # ("Heterogeneity:" | "Tau² = 0.02; Chi² = 4.10, df = 3 (P = 0.25); I² = 27%")
+                head, colon, rest = ln.text.partition(":")
+                label, value = (head + colon, rest.strip()) if colon else ("", ln.text)
+                cells = [label, value] + [""] * (len(cols) - 2)
+            elif _effect_x(ln) is None:  # a subgroup heading
                 cells = [ln.text] + [""] * (len(cols) - 1)
             else:
                 # whole phrases to the column where they start: a long pooled label
