@@ -410,7 +410,6 @@ class _TableRegion:
 def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_TableRegion]:
     """Tables under "Table N" captions, bounded by horizontal rules (booktabs style)."""
     rules = _h_rules(page)
-    segs = _segments(lines)
     captions = []
     for i, ln in enumerate(lines):
         ws = ln.words
@@ -420,6 +419,9 @@ def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_Tab
             and _CAPTION_NUM.match(ws[1]["text"])
         ):
             captions.append(i)
+    if not captions:
+        return []
+    segs = _segments(lines)
     other_caps = [
         ln.top
         for ln in lines
