@@ -362,3 +362,37 @@ def revman_forest_plot(path: Path) -> Path:
     c.showPage()
     c.save()
     return path
+
+
+def forest_plot_in_a_column(path: Path) -> Path:
+    """A two-column page: a narrow forest plot (study, "OR (95% CI)", weight, whiskers) with its
+    caption under it in the left column, prose beside it in the right column."""
+    c = canvas.Canvas(str(path), pagesize=A4)
+    _prose(c, 310, H - 60, 240, 50)
+    y = _prose(c, 50, H - 60, 240, 5)
+    y -= 16
+    xs = [50, 150, 240]
+    c.setFont("Helvetica-Bold", 7)
+    _rows(c, [["Study", "OR (95% CI)", "Weight"]], xs, y)
+    y -= 12
+    c.setFont("Helvetica", 7)
+    for row in COLUMN_FOREST:
+        _rows(c, [row], xs, y)
+        c.line(205, y + 2, 232, y + 2)
+        y -= 11
+    c.setFont("Helvetica", 8)
+    y -= 8
+    c.drawString(50, y, "Fig. 4 Odds of a fall with exercise, by trial")
+    _prose(c, 50, y - 24, 240, 12)
+    c.showPage()
+    c.save()
+    return path
+
+
+COLUMN_FOREST = [
+    ["Evans 2011", "0.61 (0.40, 0.93)", "22.0"],
+    ["Fox 2014", "0.83 (0.59, 1.17)", "30.1"],
+    ["Gray 2016", "0.70 (0.45, 1.09)", "19.8"],
+    ["Hall 2019", "0.77 (0.52, 1.14)", "28.1"],
+    ["Overall", "0.74 (0.61, 0.90)", "100.0"],
+]

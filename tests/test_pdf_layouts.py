@@ -301,3 +301,37 @@ def test_revman_forest_plot_with_subgroups(folder) -> None:
     assert got == expected
     pooled = rows[rows.notes.str.contains("pooled estimate")].cited_study.tolist()
     assert pooled == ["Subtotal (95% CI)", "Subtotal (95% CI)", "Total (95% CI)"]
+
+
+def test_forest_plot_in_one_column_of_a_two_column_page(folder) -> None:
+    doc = read(L.forest_plot_in_a_column(folder / "column_forest.pdf"))
+    (fig,) = doc.tables
+    assert (fig.label, fig.kind, fig.caption) == (
+        "Figure 4",
+        "figure",
+        "Odds of a fall with exercise, by trial",
+    )
+    assert all("Participants" not in c.text for c in fig.cells)  # the other column stays out
+    rows = extract_document(doc)
+    got = [
+        (r.cited_study, r.measure, r.estimate, r.ci_lower, r.ci_upper, r.weight)
+        for r in rows.itertuples()
+    ]
+    assert got == [
+        (
+            s,
+            "OR",
+            float(e.split()[0]),
+            float(e.split("(")[1].split(",")[0]),
+            float(e.split(", ")[1].rstrip(")")),
+            float(w),
+        )
+        for s, e, w in L.COLUMN_FOREST
+    ]
+    # the prose of both columns is still read, each line once (PDFium's own text as reference)
+    import pypdfium2 as pdfium
+
+    page = pdfium.PdfDocument(str(folder / "column_forest.pdf"))[0]
+    plain = page.get_textpage().get_text_range()
+    phrase = "the difference held in every model"
+    assert doc.text.count(phrase) == plain.count(phrase) > 5

@@ -775,7 +775,45 @@ def _effect_x(ln: _Line) -> float | None:
     return None
 
 
-def _figure_blocks(lines: list[_Line], body_size: float) -> list[tuple[_Line, set[int]]]:
+def _figure_blocks(
+    lines: list[_Line], body_size: float, width: float
+) -> list[tuple[_Line, set[int]]]:
+    """Forest plots drawn as text (see :func:`_figure_blocks_in`), also in one column of a
+    two-column page: each side of the column gutter is searched first (a plot there has its
+    caption on its own side), then the whole width."""
+    if not any("Fig" in ln.text or "FIG" in ln.text for ln in lines):
+        return []
+    gx = _gutter(lines, width)
+    if gx is not None:
+        # a plot inside one column: its rows share their heights with the other column's text
+        left = _clip(lines, -1e9, gx - 5)
+        right = _clip(lines, gx + 5, 1e9)
+        found = _figure_blocks_in(left, body_size) + _figure_blocks_in(right, body_size)
+        if found:
+            return found
+    return _figure_blocks_in(lines, body_size)
+
+
+def _gutter(lines: list[_Line], width: float) -> float | None:
+    """The x between 35% and 65% of the page width crossed by the fewest line segments, if at
+    most 15% of them cross it and there are segments on both sides (a two-column page)."""
+    segs = _segments(lines)
+    if len(segs) < 10:
+        return None
+    best = None
+    for k in range(int(0.35 * width), int(0.65 * width), 2):
+        crossing = sum(1 for sg in segs if sg.x0 < k < sg.x1)
+        if best is None or crossing < best[0]:
+            best = (crossing, k)
+    crossing, gx = best
+    left = sum(1 for sg in segs if sg.x1 <= gx)
+    right = sum(1 for sg in segs if sg.x0 >= gx)
+    if crossing > 0.15 * len(segs) or min(left, right) < 3:
+        return None
+    return float(gx)
+
+
+def _figure_blocks_in(lines: list[_Line], body_size: float) -> list[tuple[_Line, set[int]]]:
     """Forest plots drawn as text: rows rebuilt by their vertical positions into a table block.
 
     A plot is three or more lines, one above the other (gaps under three line heights), each
@@ -1057,7 +1095,7 @@ def _text_of(path: Path, layers: list[PageLayer], n_pages: int) -> PdfText:
             used |= u
             blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, txt, True, boxes)
             blocks.append(blk)
-        for blk, u in _figure_blocks(_remaining(lines, used), body_size):
+        for blk, u in _figure_blocks(_remaining(lines, used), body_size, page.width):
             used |= u
             blocks.append(blk)
         flow = _segments(_remaining(lines, used))
