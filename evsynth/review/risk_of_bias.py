@@ -129,7 +129,8 @@ class RiskOfBiasAssessment(FrameDisplay):
         for key, name in [*self.domains.items(), ("overall", "Overall")]:
             for word in dict.fromkeys(j[key]):
                 share = 100.0 * w[(j[key] == word).to_numpy()].sum() / w.sum()
-                rows.append({"domain": key, "name": name, "judgement": word, "share": share})
+                if share > 0:
+                    rows.append({"domain": key, "name": name, "judgement": word, "share": share})
         return pd.DataFrame(rows)
 
 
@@ -170,10 +171,10 @@ def risk_of_bias_assessment(rob, study_ids=None) -> RiskOfBiasAssessment:
         by_key = {domain_key(tool, d): _domain_word(tool, v) for d, v in doms.items()}
         given = "overall" in by_key
         overall = by_key.pop("overall") if given else overall_judgement(tool, by_key)
-        if tool.stars is not None:
-            overall = {"low": "good", "some concerns": "fair", "high": "poor"}.get(overall, overall)
-        else:
+        if tool.stars is None:
             overall = judgement_word(tool, overall) or overall
+        else:
+            overall = overall.strip().lower()
         rows.append({"study_id": sid, **by_key, "overall": overall, "overall_given": given})
     frame = pd.DataFrame(rows, columns=["study_id", *tool.domains, "overall", "overall_given"])
     return RiskOfBiasAssessment(tool.name, dict(tool.domains), frame, dict(rob.support))
