@@ -109,6 +109,8 @@ class ReportInputs:
     reproduce: list[str] = field(default_factory=list)
     inputs: pd.DataFrame | None = None  # file, sha256
     protocol: list[str] | None = None  # the protocol in sentences; None: no protocol was given
+    # section name -> blocks, shown after "Pooled results" (see manuscript_sections)
+    manuscript: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
 
 
 _EVIDENCE_SHOWN = [
@@ -271,6 +273,8 @@ def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
         "Reproduce": [("pre", "\n".join(inp.reproduce))]
         + ([("p", "Inputs:"), ("table", inp.inputs)] if inp.inputs is not None else []),
     }
+    if inp.manuscript:
+        out = _after(out, "Pooled results", inp.manuscript)
     if inp.protocol is None:
         out = _without_protocol(out, ev)
     else:
@@ -334,6 +338,77 @@ def _without_protocol(out: dict, ev: pd.DataFrame) -> dict:
         if k not in ("Question", "Pooled results", "Figures"):
             new[k] = v
     return new
+
+
+def _after(out: dict, key: str, extra: dict) -> dict:
+    new = {}
+    for k, v in out.items():
+        new[k] = v
+        if k == key:
+            new.update(extra)
+    return new
+
+
+# ------------------------------------------------------------------ manuscript sections
+def summary_of_findings_section(sof) -> list[tuple[str, object]]:
+    """The GRADE summary-of-findings table (a :class:`evsynth.review.grade.SummaryOfFindings`)
+    and each question's starting certainty and domain ratings, overrides marked."""
+    shown = pd.DataFrame(
+        [sof.display_row(r) for _, r in sof.table.iterrows()],
+        columns=[
+            "Question",
+            "Studies (participants)",
+            "Relative effect (95% CI)",
+            "Absolute effect",
+            "Certainty",
+            "Reasons for rating down",
+        ],
+    )
+    details = sof.details()
+    if len(details):
+        details["override"] = details["override"].map({True: "reviewer's override", False: ""})
+    return [
+        (
+            "p",
+            "GRADE certainty per question (sof.csv; sof.docx to paste into a manuscript). "
+            "Certainty starts high for randomised and low for observational evidence and is "
+            "rated down per domain; every rating names its reason.",
+        ),
+        ("table", shown),
+        ("ul", [f"{q}: certainty started {why}." for q, why in sof.start.items()]),
+        ("p", "Every domain of every question:"),
+        ("table", details),
+    ]
+
+
+def risk_of_bias_section(assessment, figures: dict[str, Path]) -> list[tuple[str, object]]:
+    """The judgements per study and domain (overall by the tool's rule unless given) and the
+    risk-of-bias figures."""
+    j = assessment.judgements.copy()
+    j["overall_given"] = j["overall_given"].map({True: "given", False: "tool's rule"})
+    return [
+        (
+            "p",
+            f"{assessment.tool} judgements from the protocol; the overall judgement follows the "
+            "tool's rule unless the protocol gives it.",
+        ),
+        ("table", j),
+        ("figures", figures),
+    ]
+
+
+def prisma_section(flow, figures: dict[str, Path]) -> list[tuple[str, object]]:
+    """The PRISMA 2020 flow (counts and figure) and any disagreement with the run."""
+    blocks: list[tuple[str, object]] = [("table", flow.to_frame()), ("figures", figures)]
+    if flow.findings:
+        blocks.insert(0, ("ul", [f"Finding: {f}" for f in flow.findings]))
+    return blocks
+
+
+def methods_section(text: str) -> list[tuple[str, object]]:
+    """The Methods text of methods.md, paragraph by paragraph."""
+    paras = [p.strip() for p in text.split("\n\n") if p.strip() and not p.startswith("# ")]
+    return [("p", p.replace("**", "")) for p in paras if not p.startswith("## ")]
 
 
 def _with_protocol(out: dict, protocol: list[str]) -> dict:
