@@ -240,8 +240,8 @@ def optimal_information_size(
 
     with ``p1 = (1 - rrr) p0``.
 
-    >>> optimal_information_size(0.2)  # p0 0.2, p1 0.15: 1 091 per arm
-    2182
+    >>> optimal_information_size(0.2)  # p0 0.2, p1 0.15: 2.8016² x 0.2875 / 0.0025 = 902.6
+    1806
     """
     p0 = control_risk
     p1 = (1 - rrr) * p0
