@@ -40,7 +40,7 @@ def evidence() -> pd.DataFrame:
             "test", "timepoint", "section", "table", "source_quote", "source_boxes", "extractor",
             "curation", "notes"]
     for c in text:
-        frame[c] = frame[c].fillna("").astype(object)
+        frame[c] = frame[c].astype(object).fillna("")
     frame["intervention"] = "exercise"
     frame["comparator"] = "control"
     frame["source_start"] = np.arange(len(frame)) * 10

@@ -147,7 +147,7 @@ def analysis_script(synthesis, evidence: pd.DataFrame | None = None) -> str:
             f"  vi = {_vector(vi)})",
             f'es <- effect_rows(d, "{measure if measure in ("OR", "RR", "RD") else opts.counts_measure}")',
             f'fit <- rma(yi, vi, data = es, slab = study, method = "{row["method"]}", '
-            f'test = "{row["test"]}")',
+            f'test = "{row["test"]}", control = list(threshold = 1e-12, maxiter = 1000))',
             f"check({_r(str(row['question']))}, {_r(str(row['analysis']))}, fit, "
             f"{'TRUE' if measure in _RATIOS else 'FALSE'})",
         ]
