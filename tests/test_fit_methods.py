@@ -112,3 +112,10 @@ def test_funnel_plot_method_draws(fit):
     matplotlib.use("Agg")
     fig = fit.funnel_plot()
     assert fig.axes and np.isfinite(fig.axes[0].get_xlim()).all()
+
+
+def test_html_shows_ratio_measures_on_the_ratio_scale(fit):
+    html = fit._repr_html_()
+    # hand check: exp(estimate) is what the table shows first, the log scale after
+    assert html.index(">HR<") < html.index(">log_estimate<")
+    assert f"{np.exp(fit.estimate):.4g}" in html

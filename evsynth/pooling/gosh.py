@@ -22,10 +22,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
 from evsynth.pooling.result import inspection
+
+stats = lazy_module("scipy.stats")
 
 GOSH_METHODS = ("REML", "DL", "FE")
 

@@ -273,6 +273,25 @@ class MetaAnalysis(FrameDisplay):
         return _verb("subgroups")(self, groups=groups, between=between)
 
     # ----------------------------------------------------------------- display
+    def _repr_html_(self) -> str:
+        """The fit as an HTML table; for ratio measures the ratio-scale estimate, CI and PI
+        come first (as ``print`` shows them), the log-scale columns after."""
+        from evsynth._shared.display import frame_html
+
+        frame = self.to_frame()
+        if self.measure in RATIO_MEASURES:
+            t = level_tag(self.level)
+            ratio = self.transformed().drop(columns=["measure", "pvalue"])
+            ratio.columns = [self.measure] + [f"{self.measure}_{c}" for c in ratio.columns[1:]]
+            on_log = ["estimate", "se", f"ci_lower_{t}", f"ci_upper_{t}", f"pi_lower_{t}",
+                      f"pi_upper_{t}"]  # fmt: skip
+            head = frame[["measure", "method", "test", "k"]]
+            rest = frame.drop(columns=[*head.columns]).rename(
+                columns={c: f"log_{c}" for c in on_log}
+            )
+            frame = pd.concat([head, ratio, rest], axis=1)
+        return frame_html(frame, self._display_title, self._display_notes())
+
     def _display_notes(self) -> list[str]:
         return list(self.notes)
 

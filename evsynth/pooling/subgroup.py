@@ -28,12 +28,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evsynth._shared.display import FrameDisplay
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
 from evsynth.pooling.influence import resolve_model
 from evsynth.pooling.result import inspection
+
+stats = lazy_module("scipy.stats")
 
 
 @dataclass(frozen=True)
