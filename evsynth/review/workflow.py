@@ -87,6 +87,9 @@ class RunResult(FrameDisplay):
     synthesis: Synthesis = field(repr=False)
     files: tuple[Path, ...] = ()
     curation: Path | None = None
+    #: the manuscript outputs (:class:`evsynth.review.manuscript.ManuscriptOutputs`): ``.sof``,
+    #: ``.risk_of_bias``, ``.prisma``, ``.methods``
+    manuscript: object = field(default=None, repr=False)
 
     _display_title = "evsynth run"
 
@@ -221,7 +224,7 @@ def run(
     written.append(atomic_write_text(out / "report.md", report_markdown(inp, links)))
     written.append(atomic_write_text(out / "report.html", report_html(inp)))
     _progress(f"done: outputs in {out.resolve()}", progress)
-    return RunResult(out, evidence, studies, findings, synth, tuple(written), cur)
+    return RunResult(out, evidence, studies, findings, synth, tuple(written), cur, ms)
 
 
 def _manuscript(out, synth, evidence, studies, proto, reports):
