@@ -352,3 +352,24 @@ def test_analysis_script_agrees_with_metafor(synth, tmp_path):
     log HR with sei from the CI; rma(yi, vi, method="REML", test="adhoc" / "z")."""
     check = run_r_script(analysis_script(synth), tmp_path)
     assert compare_with_pooled(check, synth.pooled) == 4
+
+
+def test_forest_plot_risk_of_bias_block(synth):
+    from evsynth.plots import forest_plot
+
+    res = synth.results[("exercise_falls", "primary")]
+    rob = pd.DataFrame(
+        {
+            "label": ["a2019", "b2020", "c2021", "d2022", "z1999"],
+            "D1": ["low", "high", "low", "some concerns", "low"],
+            "overall": ["low", "high", "low", "some concerns", "low"],
+        }
+    )
+    plain = forest_plot(res)
+    fig = forest_plot(res, risk_of_bias=rob)
+    texts = [t.get_text() for a in fig.axes for t in a.texts] + [t.get_text() for t in fig.texts]
+    assert "D1" in texts and "All" in texts
+    assert texts.count("×") == 2 and texts.count("−") == 2  # b2020 (high), d2022 (some concerns)
+    assert any(t.startswith("Risk of bias: + low, − some concerns, × high") for t in texts)
+    plain_texts = [t.get_text() for a in plain.axes for t in a.texts]
+    assert "D1" not in plain_texts

@@ -859,6 +859,7 @@ def forest_plot(
     measure: str | None = None,
     level: float | None = None,
     subgroup: str | None = None,
+    risk_of_bias: pd.DataFrame | None = None,
     **style_overrides: Any,
 ) -> Figure:
     """Draw a forest plot of a meta-analysis, subgroup analysis or plain table of estimates.
@@ -897,6 +898,9 @@ def forest_plot(
     measure, level : only for tables (default "GEN" and 0.95); results carry their own.
     subgroup : str, optional
         For tables: a column whose values group rows under headings.
+    risk_of_bias : DataFrame, optional
+        ``label`` and one column of judgement words per domain (and ``overall``): a column block
+        of robvis symbols per study (see :func:`evsynth.plots.risk_of_bias.with_risk_of_bias`).
 
     Returns
     -------
@@ -909,6 +913,10 @@ def forest_plot(
     )  # fmt: skip
     if not any(r.kind in ("study", "pooled", "unpoolable") for r in data.rows):
         raise PlotError("nothing to draw: the input has no rows.")
+    if risk_of_bias is not None and len(risk_of_bias):
+        from evsynth.plots.risk_of_bias import with_risk_of_bias
+
+        data, st = with_risk_of_bias(data, risk_of_bias, st)
     return _render(
         data, st, ax=ax, width_mm=width_mm, title=title, favours=favours, xlim=xlim, xlabel=xlabel
     )

@@ -178,3 +178,54 @@ def _rect(x, y, w, h, colour):
     from matplotlib.patches import Rectangle
 
     return Rectangle((x, y), w, h, facecolor=colour, edgecolor="white", linewidth=0.4)
+
+
+def with_risk_of_bias(data, table: pd.DataFrame, style):
+    """Forest-plot data with a risk-of-bias column block: one column per domain (and overall)
+    holding the judgement's robvis symbol for each study row, a legend in the footer.
+
+    Parameters
+    ----------
+    data : the :class:`~evsynth.plots._rows.ForestData` of a forest plot.
+    table : ``label`` (the study labels of the plot) and one column per domain of judgement
+        words, e.g. a risk-of-bias assessment's judgements with ``label`` added. Rows whose
+        label is not in the plot are ignored; plot rows without a judgement show nothing.
+    style : the plot's :class:`~evsynth.plots.style.ForestStyle`.
+
+    Returns
+    -------
+    (ForestData, ForestStyle) : the data with the columns added, and the style with the block
+    placed right of the panel when the style puts any column there.
+    """
+    from dataclasses import replace
+
+    from evsynth.plots._rows import Column
+
+    if "label" not in table.columns:
+        raise PlotError("risk_of_bias= needs a label column matching the plot's study labels")
+    domains = [c for c in table.columns if c not in ("label", "study_id", "overall_given")]
+    lookup = {str(r["label"]): r for _, r in table.iterrows()}
+    used: set[str] = set()
+    rows = []
+    for row in data.rows:
+        rec = lookup.get(row.label) if row.kind == "study" else None
+        if rec is None:
+            rows.append(row)
+            continue
+        cells = dict(row.cells)
+        for d in domains:
+            word = str(rec[d])
+            cells[f"rob:{d}"] = _colour(word, 99 if word.isdigit() else None)[1]
+            used.add(word)
+        rows.append(replace(row, cells=cells))
+    keys = tuple(f"rob:{d}" for d in domains)
+    cols = data.columns + tuple(
+        Column(k, "All" if k == "rob:overall" else k[4:], "center") for k in keys
+    )
+    legend = ", ".join(
+        f"{JUDGEMENT_COLORS[w][1]} {w}" for w in sorted(used & set(JUDGEMENT_COLORS), key=_ORDER.index)
+    )
+    footer = data.footer + (f"Risk of bias: {legend}; All = overall judgement.",)
+    if style.right_columns:
+        style = replace(style, right_columns=tuple(style.right_columns) + keys)
+    return replace(data, rows=tuple(rows), columns=cols, footer=footer), style

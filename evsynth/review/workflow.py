@@ -184,7 +184,7 @@ def run(
     written.extend(ms.files)
 
     _progress("drawing figures", progress)
-    figures = _figures(synth, out / "figures")
+    figures = _figures(synth, out / "figures", ms.risk_of_bias)
     written.extend(p for pair in figures.values() for p in pair)
 
     from evsynth.review.report import ReportInputs, report_html, report_markdown
@@ -260,7 +260,7 @@ def _protocol_arg(protocol) -> str:
     return protocol.name or Path(protocol.path).name or "protocol.yaml"
 
 
-def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
+def _figures(synth: Synthesis, folder: Path, rob=None) -> dict[str, tuple[Path, Path]]:
     """Draw a forest plot per question and the summary figure; return caption -> (png, pdf)."""
     import matplotlib
 
@@ -286,6 +286,7 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
             unpoolable=unpoolable if len(unpoolable) else None,
             title=f"{q.intervention.capitalize()} and {q.outcome}",
             favours=q.favours,
+            risk_of_bias=_rob_columns(rob, chosen, q.outcome),
         )
         png = save_figure(fig, folder / f"forest_{q.slug}.png")
         pdf = save_figure(fig, folder / f"forest_{q.slug}.pdf")
@@ -311,6 +312,17 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
             Path(pdf),
         )
     return out
+
+
+def _rob_columns(rob, chosen: pd.DataFrame, outcome: str) -> pd.DataFrame | None:
+    """The risk-of-bias judgements of the plotted studies, keyed by their forest-plot labels."""
+    from evsynth.review.synthesis import study_labels
+
+    if rob is None or chosen.empty:
+        return None
+    labels = dict(zip(chosen["study_id"].astype(str), study_labels(chosen, outcome)))
+    table = rob.judgements[rob.judgements["study_id"].isin(labels)]
+    return table.assign(label=table["study_id"].map(labels)) if len(table) else None
 
 
 def _summary_table(pooled: pd.DataFrame) -> pd.DataFrame:
