@@ -373,3 +373,22 @@ def test_forest_plot_risk_of_bias_block(synth):
     assert any(t.startswith("Risk of bias: + low, − some concerns, × high") for t in texts)
     plain_texts = [t.get_text() for a in plain.axes for t in a.texts]
     assert "D1" not in plain_texts
+
+
+def test_unknown_study_in_the_protocol_designs_is_an_error_before_drawing(synth, studies, tmp_path):
+    from evsynth.review.manuscript import manuscript_outputs
+
+    p = _protocol("studies:\n  a2091: {design: randomised}\n")
+    with pytest.raises(ManuscriptError, match=r"^studies\.a2091: not a study of this run"):
+        manuscript_outputs(tmp_path, synth, data.evidence(), studies, p)
+    assert not list(tmp_path.iterdir())
+
+
+def test_manuscript_outputs_without_rob_or_screening(synth, studies, tmp_path):
+    from evsynth.review.manuscript import manuscript_outputs
+
+    ms = manuscript_outputs(tmp_path, synth, data.evidence(), studies, _protocol())
+    names = sorted(str(p.relative_to(tmp_path)) for p in ms.files)
+    assert names == ["analysis.R", "methods.md", "sof.csv", "sof.docx"]
+    assert ms.risk_of_bias is None and ms.prisma is None
+    assert list(pd.read_csv(tmp_path / "sof.csv").columns) == SOF_COLUMNS

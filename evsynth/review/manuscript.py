@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from evsynth._shared.files import atomic_write_csv, atomic_write_text
+from evsynth.errors import ManuscriptError
 
 __all__ = ["ManuscriptOutputs", "manuscript_outputs"]
 
@@ -61,8 +62,9 @@ def manuscript_outputs(
 
     Raises
     ------
-    ManuscriptError : a risk-of-bias study id is not a study of the run, a screening box does
-        not add up, or a GRADE override names no question of the run (before anything is drawn).
+    ManuscriptError : a study id of ``studies`` or ``risk_of_bias`` is not a study of the run, a
+        screening box does not add up, or a GRADE override names no question of the run (before
+        anything is drawn).
     """
     from evsynth.review.grade import summary_of_findings
     from evsynth.review.methods import methods_text
@@ -78,6 +80,13 @@ def manuscript_outputs(
             if "reports" in studies
             else len(study_ids)
         )
+    if protocol is not None:
+        for sid in protocol.studies:
+            if sid not in study_ids:
+                raise ManuscriptError(
+                    f"studies.{sid}: not a study of this run; the studies are "
+                    f"{', '.join(study_ids)} (see studies.csv)"
+                )
     rob = None
     if protocol is not None and protocol.risk_of_bias is not None:
         rob = risk_of_bias_assessment(protocol.risk_of_bias, study_ids)
