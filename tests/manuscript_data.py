@@ -25,20 +25,54 @@ def evidence() -> pd.DataFrame:
     rows = []
     for n, (sid, ei, ti, ec, tc) in enumerate(FALLS):
         rows.append(
-            dict(row_id=f"f{n}", study_id=sid, report=f"{sid}.txt", outcome="falls",
-                 measure="counts", events_int=ei, total_int=ti, events_ctl=ec, total_ctl=tc)
+            dict(
+                row_id=f"f{n}",
+                study_id=sid,
+                report=f"{sid}.txt",
+                outcome="falls",
+                measure="counts",
+                events_int=ei,
+                total_int=ti,
+                events_ctl=ec,
+                total_ctl=tc,
+            )
         )
     for n, (sid, est, lo, hi, _n) in enumerate(HIP):
         rows.append(
-            dict(row_id=f"h{n}", study_id=sid, report=f"{sid}.txt", outcome="hip fracture",
-                 measure="HR", estimate=est, ci_lower=lo, ci_upper=hi, ci_level=0.95,
-                 analysis="multivariable")
+            dict(
+                row_id=f"h{n}",
+                study_id=sid,
+                report=f"{sid}.txt",
+                outcome="hip fracture",
+                measure="HR",
+                estimate=est,
+                ci_lower=lo,
+                ci_upper=hi,
+                ci_level=0.95,
+                analysis="multivariable",
+            )
         )
     frame = pd.DataFrame(rows).reindex(columns=list(EVIDENCE_COLUMNS))
-    text = ["cited_study", "intervention_detail", "intervention_as_reported", "comparator",
-            "comparator_as_reported", "subgroup", "outcome_as_reported", "analysis", "p_operator",
-            "test", "timepoint", "section", "table", "source_quote", "source_boxes", "extractor",
-            "curation", "notes"]
+    text = [
+        "cited_study",
+        "intervention_detail",
+        "intervention_as_reported",
+        "comparator",
+        "comparator_as_reported",
+        "subgroup",
+        "outcome_as_reported",
+        "analysis",
+        "p_operator",
+        "test",
+        "timepoint",
+        "section",
+        "table",
+        "source_quote",
+        "source_boxes",
+        "extractor",
+        "curation",
+        "notes",
+    ]
     for c in text:
         frame[c] = frame[c].astype(object).fillna("")
     frame["intervention"] = "exercise"
@@ -49,17 +83,23 @@ def evidence() -> pd.DataFrame:
 
 
 def studies() -> pd.DataFrame:
-    rows = [dict(study_id=s, reports=f"{s}.txt", design="randomised controlled trial",
-                 n_total=ti + tc) for s, _e, ti, _c, tc in FALLS]
-    rows += [dict(study_id=s, reports=f"{s}.txt", design="prospective cohort", n_total=n)
-             for s, *_x, n in HIP]
+    rows = [
+        dict(study_id=s, reports=f"{s}.txt", design="randomised controlled trial", n_total=ti + tc)
+        for s, _e, ti, _c, tc in FALLS
+    ]
+    rows += [
+        dict(study_id=s, reports=f"{s}.txt", design="prospective cohort", n_total=n)
+        for s, *_x, n in HIP
+    ]
     return pd.DataFrame(rows)
 
 
 def synthesis():
     options = SynthesisOptions(
-        questions=(Question("exercise", "falls", "control"),
-                   Question("exercise", "hip fracture", "control")),
+        questions=(
+            Question("exercise", "falls", "control"),
+            Question("exercise", "hip fracture", "control"),
+        ),
         kinds={"falls": "binary", "hip fracture": "time-to-event"},
         counts_measure="RR",
     )

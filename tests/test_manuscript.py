@@ -63,9 +63,10 @@ def test_overall_is_the_worst_domain_for_rob2_and_robins_i():
     assert overall_judgement(TOOLS["ROBINS-I"], {**robins, "D3": "no information"}) == (
         "no information"
     )
-    assert overall_judgement(
-        TOOLS["ROBINS-I"], {**robins, "D3": "no information", "D1": "critical"}
-    ) == "critical"
+    assert (
+        overall_judgement(TOOLS["ROBINS-I"], {**robins, "D3": "no information", "D1": "critical"})
+        == "critical"
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,7 +74,9 @@ def test_overall_is_the_worst_domain_for_rob2_and_robins_i():
     [((3, 1, 2), "good"), ((2, 2, 3), "fair"), ((4, 0, 3), "poor"), ((4, 2, 1), "poor")],
 )
 def test_nos_rating_follows_the_ahrq_thresholds(stars, rating):
-    doms = dict(zip(("selection", "comparability", "outcome"), (str(s) for s in stars)))
+    doms = dict(
+        zip(("selection", "comparability", "outcome"), (str(s) for s in stars), strict=True)
+    )
     assert overall_judgement(TOOLS["NOS"], doms) == rating
 
 
@@ -82,8 +85,14 @@ def test_given_overall_is_kept_and_marked():
         "rob2",
         {
             "a2019": {"D1": "low", "D2": "low", "D3": "low", "D4": "low", "D5": "Some Concerns"},
-            "b2020": {"D1": "low", "D2": "low", "D3": "low", "D4": "low", "D5": "low",
-                      "overall": "high"},
+            "b2020": {
+                "D1": "low",
+                "D2": "low",
+                "D3": "low",
+                "D4": "low",
+                "D5": "low",
+                "overall": "high",
+            },
         },
     )
     a = risk_of_bias_assessment(rob, ["a2019", "b2020"])
@@ -178,8 +187,9 @@ def test_judgements_and_overrides_change_certainty_and_are_marked(synth, studies
         "      indirectness: {rating: -1, reason: only community-dwelling adults}\n"
     )
     falls = summary_of_findings(synth, p, studies=studies).table.iloc[0]
-    assert "indirectness (reviewer's override): only community-dwelling adults" in (
-        falls["downgrades"]
+    assert (
+        "indirectness (reviewer's override): only community-dwelling adults"
+        in (falls["downgrades"])
     )
     assert falls["certainty"] == "very low"  # 4 - 1 (not assessed) - 1 (imprecision) - 1
 
@@ -194,8 +204,10 @@ def test_thresholds_from_the_protocol(synth, studies):
 @pytest.mark.parametrize(
     "grade, says",
     [
-        ("grade:\n  overrides:\n    exercise on pain:\n      imprecision: {rating: 0, reason: x}\n",
-         "grade.overrides.exercise on pain: not a question of this run"),
+        (
+            "grade:\n  overrides:\n    exercise on pain:\n      imprecision: {rating: 0, reason: x}\n",
+            "grade.overrides.exercise on pain: not a question of this run",
+        ),
         ("grade:\n  thresholds:\n    pain: [0.8, 1.25]\n", "grade.thresholds.pain: not a question"),
     ],
 )
@@ -209,8 +221,16 @@ def test_inconsistency_names_i2_and_non_overlapping_intervals(studies):
     hip = ev[ev["outcome"] == "hip fracture"].iloc[0]
     rows = [ev]
     for n, (est, lo, hi) in enumerate([(0.30, 0.20, 0.45), (1.5, 1.1, 2.0), (0.9, 0.7, 1.15)]):
-        rows.append(hip.to_frame().T.assign(row_id=f"x{n}", study_id=f"x{n}", report=f"x{n}.txt",
-                                            estimate=est, ci_lower=lo, ci_upper=hi))
+        rows.append(
+            hip.to_frame().T.assign(
+                row_id=f"x{n}",
+                study_id=f"x{n}",
+                report=f"x{n}.txt",
+                estimate=est,
+                ci_lower=lo,
+                ci_upper=hi,
+            )
+        )
     ev = pd.concat(rows, ignore_index=True)
     from evsynth.review.synthesis import synthesize
 
@@ -235,7 +255,9 @@ def test_sof_docx_reads_back_and_is_reproducible(synth, studies, tmp_path):
     prim = synth.pooled[synth.pooled["role"] == "primary"].iloc[0]
     cells = [c.text for c in table.rows[1].cells]
     assert cells[0] == "exercise on falls" and cells[1] == "4 (701)"
-    assert cells[2] == f"RR {prim['estimate']:.2f} ({prim['ci_lower']:.2f} to {prim['ci_upper']:.2f})"
+    assert (
+        cells[2] == f"RR {prim['estimate']:.2f} ({prim['ci_lower']:.2f} to {prim['ci_upper']:.2f})"
+    )
     assert cells[4] == "low"
 
 
@@ -273,8 +295,18 @@ def test_prisma_plot_draws_every_count():
 
     fig = prisma_plot(prisma_flow(SCREEN, 4, 5))
     text = "\n".join(t.get_text() for t in fig.axes[0].texts)
-    for n in ("databases (n = 412)", "(n = 37)", "(n = 393)", "(n = 361)", "(n = 32)", "(n = 2)",
-              "(n = 30)", "wrong population (n = 9)", "included in review\n(n = 4)", "(n = 5)"):
+    for n in (
+        "databases (n = 412)",
+        "(n = 37)",
+        "(n = 393)",
+        "(n = 361)",
+        "(n = 32)",
+        "(n = 2)",
+        "(n = 30)",
+        "wrong population (n = 9)",
+        "included in review\n(n = 4)",
+        "(n = 5)",
+    ):
         assert n in text
 
 
@@ -339,9 +371,7 @@ def compare_with_pooled(check: pd.DataFrame, pooled: pd.DataFrame) -> int:
 def test_analysis_script_rebuilds_effect_sizes_in_r(synth):
     script = analysis_script(synth)
     assert "not rebuilt in R" not in script  # counts and ratios: escalc / the CI, in R
-    assert script.count("rma(yi, vi") == len(
-        synth.pooled[synth.pooled["role"] != "bayesian"]
-    )
+    assert script.count("rma(yi, vi") == len(synth.pooled[synth.pooled["role"] != "bayesian"])
     assert 'method = "REML", test = "adhoc"' in script
 
 

@@ -43,9 +43,7 @@ SCREENING = {
 
 def _screening(**change) -> str:
     values = {**SCREENING, **change}
-    return "screening:\n" + "".join(
-        f"  {k}: {v}\n" for k, v in values.items() if v is not None
-    )
+    return "screening:\n" + "".join(f"  {k}: {v}\n" for k, v in values.items() if v is not None)
 
 
 def _error(text: str) -> str:
@@ -67,10 +65,19 @@ def test_valid_blocks_load():
     [
         ("RoB 3", ROB2_OK, "risk_of_bias.tool", "not a known tool"),
         ("RoB 2", ROB2_OK.replace("D5", "D6"), "risk_of_bias.studies.a2019.D6", "not a domain"),
-        ("RoB 2", ROB2_OK.replace("some concerns", "moderate"), "a2019.D2", "not a RoB 2 judgement"),
+        (
+            "RoB 2",
+            ROB2_OK.replace("some concerns", "moderate"),
+            "a2019.D2",
+            "not a RoB 2 judgement",
+        ),
         ("RoB 2", "D1: low, D2: low, D3: low, D4: low", "risk_of_bias.studies.a2019", "D5"),
-        ("ROBINS-I", "D1: low, D2: low, D3: low, D4: low, D5: low, D6: low, D7: high",
-         "a2019.D7", "not a ROBINS-I judgement"),
+        (
+            "ROBINS-I",
+            "D1: low, D2: low, D3: low, D4: low, D5: low, D6: low, D7: high",
+            "a2019.D7",
+            "not a ROBINS-I judgement",
+        ),
         ("NOS", "selection: 5, comparability: 1, outcome: 2", "a2019.selection", "0 to 4"),
         ("NOS", "selection: many, comparability: 1, outcome: 2", "a2019.selection", "whole number"),
         ("RoB 2", ROB2_OK + ", overall: unclear", "a2019.overall", "not a RoB 2 judgement"),
@@ -94,8 +101,11 @@ def test_support_for_a_study_without_judgements():
         ({"screened": "390"}, "screening.screened", "is 390 but identified (430) minus removed"),
         ({"sought": "31"}, "screening.sought", "screened (393) minus excluded at screening (361)"),
         ({"assessed": "29"}, "screening.assessed", "sought (32) minus not retrieved (2) is 30"),
-        ({"included_studies": "3", "included_reports": "3"}, "screening.included_studies",
-         "assessed (30) minus excluded (26) is 4"),
+        (
+            {"included_studies": "3", "included_reports": "3"},
+            "screening.included_studies",
+            "assessed (30) minus excluded (26) is 4",
+        ),
         ({"included_studies": "6"}, "screening.included_studies", "6 studies cannot come from 5"),
         ({"duplicates_removed": "-1"}, "screening.duplicates_removed", "whole number"),
         ({"excluded": "{wrong population: 40}"}, "screening.excluded", "excludes 40 of 30"),

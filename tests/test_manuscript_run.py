@@ -69,7 +69,9 @@ def test_analysis_r_reproduces_every_pooled_estimate(run, tmp_path):
 
 
 def test_misspelt_study_id_is_one_line_and_draws_nothing(tmp_path, capsys):
-    text = PROTOCOL.read_text(encoding="utf-8").replace("    ma2024: {D1: serious", "    ma2042: {D1: serious")
+    text = PROTOCOL.read_text(encoding="utf-8").replace(
+        "    ma2024: {D1: serious", "    ma2042: {D1: serious"
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text(text, encoding="utf-8")
     out = tmp_path / "out"

@@ -57,36 +57,75 @@ def prisma_plot(flow, *, style="default"):
         ax.set_xlim(0, width)
         ax.set_ylim(height, 0)
         ax.axis("off")
-        ax.text(width / 2, 5, "PRISMA 2020 flow diagram", ha="center", va="center",
-                fontsize=st.title_font_size, fontweight="bold")
+        ax.text(
+            width / 2,
+            5,
+            "PRISMA 2020 flow diagram",
+            ha="center",
+            va="center",
+            fontsize=st.title_font_size,
+            fontweight="bold",
+        )
         y = 12.0
         centres = []
-        for (main, side), h in zip(rows, heights):
+        for (main, side), h in zip(rows, heights, strict=True):
             _box(ax, left_x, y, box_w, h, main)
             if side:
                 _box(ax, right_x, y, box_w + 8, h, side)
                 ax.add_patch(_arrow((left_x + box_w, y + h / 2), (right_x, y + h / 2)))
             centres.append((y, h))
             y += h + gap
-        for (y0, h0), (y1, _h1) in zip(centres, centres[1:]):
+        for (y0, h0), (y1, _h1) in zip(centres, centres[1:], strict=False):
             ax.add_patch(_arrow((left_x + box_w / 2, y0 + h0), (left_x + box_w / 2, y1)))
         stages = [("Identification", 0, 1), ("Screening", 1, 4), ("Included", 4, 5)]
         for name, a, z in stages:
             top = centres[a][0]
             bottom = centres[z - 1][0] + centres[z - 1][1]
-            ax.add_patch(FancyBboxPatch((4, top), 10, bottom - top, boxstyle="round,pad=0,rounding_size=1.5",
-                                        facecolor="#cfe2f3", edgecolor="#6f8fb0", linewidth=0.6))
-            ax.text(9, (top + bottom) / 2, name, rotation=90, ha="center", va="center",
-                    fontweight="bold")
+            ax.add_patch(
+                FancyBboxPatch(
+                    (4, top),
+                    10,
+                    bottom - top,
+                    boxstyle="round,pad=0,rounding_size=1.5",
+                    facecolor="#cfe2f3",
+                    edgecolor="#6f8fb0",
+                    linewidth=0.6,
+                )
+            )
+            ax.text(
+                9,
+                (top + bottom) / 2,
+                name,
+                rotation=90,
+                ha="center",
+                va="center",
+                fontweight="bold",
+            )
         if flow.findings:
-            ax.text(4, height - 6, "Note: " + " ".join(flow.findings), fontsize=st.note_font_size,
-                    va="center", color="#9b1c1c", wrap=True)
+            ax.text(
+                4,
+                height - 6,
+                "Note: " + " ".join(flow.findings),
+                fontsize=st.note_font_size,
+                va="center",
+                color="#9b1c1c",
+                wrap=True,
+            )
     return fig
 
 
 def _box(ax, x, y, w, h, text):
-    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="square,pad=0", facecolor="white",
-                                edgecolor="black", linewidth=0.6))
+    ax.add_patch(
+        FancyBboxPatch(
+            (x, y),
+            w,
+            h,
+            boxstyle="square,pad=0",
+            facecolor="white",
+            edgecolor="black",
+            linewidth=0.6,
+        )
+    )
     ax.text(x + 2.5, y + h / 2, text, ha="left", va="center", linespacing=1.25)
 
 

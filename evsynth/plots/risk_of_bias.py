@@ -80,36 +80,61 @@ def traffic_light_plot(assessment, *, style="default", stars: dict[str, int] | N
         ax.set_ylim(height, 0)
         ax.axis("off")
         top = 9.0
-        ax.text(2, 3.5, f"Risk of bias ({assessment.tool})", fontsize=st.title_font_size,
-                fontweight="bold", va="center")
+        ax.text(
+            2,
+            3.5,
+            f"Risk of bias ({assessment.tool})",
+            fontsize=st.title_font_size,
+            fontweight="bold",
+            va="center",
+        )
         for j, c in enumerate(cols):
             x = col_x(j)
-            ax.text(x, top - 1.5, "Overall" if c == "overall" else c, ha="center", va="bottom",
-                    fontweight="bold")
+            ax.text(
+                x,
+                top - 1.5,
+                "Overall" if c == "overall" else c,
+                ha="center",
+                va="bottom",
+                fontweight="bold",
+            )
         for i, (_, r) in enumerate(table.iterrows()):
             y = top + cell * (i + 0.5)
             ax.text(label_w - 2, y, str(r["study_id"]), ha="right", va="center")
             for j, c in enumerate(cols):
                 x = col_x(j)
                 colour, symbol = _colour(str(r[c]), (stars or {}).get(c))
-                ax.add_patch(Circle((x, y), cell * 0.38, facecolor=colour, edgecolor="#333333",
-                                    linewidth=0.4))
-                ax.text(x, y, symbol, ha="center", va="center", fontsize=st.font_size + 1,
-                        color="black" if colour == "#E2DF07" else "white", fontweight="bold")
+                ax.add_patch(
+                    Circle(
+                        (x, y), cell * 0.38, facecolor=colour, edgecolor="#333333", linewidth=0.4
+                    )
+                )
+                ax.text(
+                    x,
+                    y,
+                    symbol,
+                    ha="center",
+                    va="center",
+                    fontsize=st.font_size + 1,
+                    color="black" if colour == "#E2DF07" else "white",
+                    fontweight="bold",
+                )
         ax.plot([label_w, label_w + cell * n_cols + gap], [top, top], color="#999999", lw=0.4)
         y = top + cell * n_rows + 4
         for key, name in assessment.domains.items():
             ax.text(2, y, f"{key}: {name}", fontsize=st.note_font_size, va="center")
             y += 3.2
-        used = sorted({str(v) for c in cols for v in table[c]} & set(JUDGEMENT_COLORS),
-                      key=_ORDER.index)
+        used = sorted(
+            {str(v) for c in cols for v in table[c]} & set(JUDGEMENT_COLORS), key=_ORDER.index
+        )
         legend = "   ".join(f"{JUDGEMENT_COLORS[w][1]} {w}" for w in used)
         ax.text(2, y, legend, fontsize=st.note_font_size, va="center")
     return fig
 
 
-def risk_of_bias_summary_plot(summary: pd.DataFrame, *, tool: str = "", weighted: bool = True,
-                              style="default"):
+def risk_of_bias_summary_plot(
+    summary: pd.DataFrame, *, tool: str = "", weighted: bool = True, style="default"
+):
     """Horizontal stacked bars: per domain, the share at each judgement (robvis ``rob_summary``).
 
     Parameters
@@ -128,7 +153,7 @@ def risk_of_bias_summary_plot(summary: pd.DataFrame, *, tool: str = "", weighted
         raise PlotError(f"risk_of_bias_summary_plot needs columns {sorted(need)}")
     st = resolve_style(style)
     domains = list(dict.fromkeys(summary["domain"]))
-    names = dict(zip(summary["domain"], summary["name"]))
+    names = dict(zip(summary["domain"], summary["name"], strict=True))
     bar_h, label_w, bar_w = 6.0, 80.0, 80.0
     width, height = label_w + bar_w + 6, 22 + bar_h * len(domains) + 8
     with plotting_context(st):
@@ -137,20 +162,36 @@ def risk_of_bias_summary_plot(summary: pd.DataFrame, *, tool: str = "", weighted
         ax.set_xlim(0, width)
         ax.set_ylim(height, 0)
         ax.axis("off")
-        ax.text(2, 4, f"Risk of bias summary ({tool})" if tool else "Risk of bias summary",
-                fontsize=st.title_font_size, fontweight="bold", va="center")
+        ax.text(
+            2,
+            4,
+            f"Risk of bias summary ({tool})" if tool else "Risk of bias summary",
+            fontsize=st.title_font_size,
+            fontweight="bold",
+            va="center",
+        )
         top = 10.0
         for i, d in enumerate(domains):
             y = top + bar_h * i
             label = "Overall" if d == "overall" else f"{d}: {names[d]}"
-            ax.text(label_w - 2, y + bar_h / 2, textwrap.shorten(label, 60), ha="right",
-                    va="center", fontweight="bold" if d == "overall" else "normal")
+            ax.text(
+                label_w - 2,
+                y + bar_h / 2,
+                textwrap.shorten(label, 60),
+                ha="right",
+                va="center",
+                fontweight="bold" if d == "overall" else "normal",
+            )
             x = label_w
             part = summary[summary["domain"] == d]
-            part = part.iloc[sorted(range(len(part)), key=lambda n: _order(part.iloc[n]["judgement"]))]
+            part = part.iloc[
+                sorted(range(len(part)), key=lambda n: _order(part.iloc[n]["judgement"]))
+            ]
             for _, r in part.iterrows():
                 w = bar_w * float(r["share"]) / 100.0
-                colour, _ = _colour(str(r["judgement"]), 99 if str(r["judgement"]).isdigit() else None)
+                colour, _ = _colour(
+                    str(r["judgement"]), 99 if str(r["judgement"]).isdigit() else None
+                )
                 ax.add_patch(_rect(x, y + 0.6, w, bar_h - 1.2, colour))
                 x += w
         y0 = top + bar_h * len(domains) + 1
@@ -159,9 +200,17 @@ def risk_of_bias_summary_plot(summary: pd.DataFrame, *, tool: str = "", weighted
             ax.plot([x, x], [y0, y0 + 1], color="black", lw=0.5)
             ax.text(x, y0 + 1.5, f"{p}%", ha="center", va="top", fontsize=st.note_font_size)
         ax.plot([label_w, label_w + bar_w], [y0, y0], color="black", lw=0.5)
-        ax.text(label_w + bar_w / 2, y0 + 6, "of the weight in the analysis" if weighted
-                else "of studies", ha="center", va="center", fontsize=st.note_font_size)
-        used = sorted(set(summary["judgement"].astype(str)) & set(JUDGEMENT_COLORS), key=_ORDER.index)
+        ax.text(
+            label_w + bar_w / 2,
+            y0 + 6,
+            "of the weight in the analysis" if weighted else "of studies",
+            ha="center",
+            va="center",
+            fontsize=st.note_font_size,
+        )
+        used = sorted(
+            set(summary["judgement"].astype(str)) & set(JUDGEMENT_COLORS), key=_ORDER.index
+        )
         x = 2
         for w in used:
             ax.add_patch(_rect(x, height - 5.5, 3, 3, JUDGEMENT_COLORS[w][0]))
@@ -223,7 +272,8 @@ def with_risk_of_bias(data, table: pd.DataFrame, style):
         Column(k, "All" if k == "rob:overall" else k[4:], "center") for k in keys
     )
     legend = ", ".join(
-        f"{JUDGEMENT_COLORS[w][1]} {w}" for w in sorted(used & set(JUDGEMENT_COLORS), key=_ORDER.index)
+        f"{JUDGEMENT_COLORS[w][1]} {w}"
+        for w in sorted(used & set(JUDGEMENT_COLORS), key=_ORDER.index)
     )
     footer = data.footer + (f"Risk of bias: {legend}; All = overall judgement.",)
     if style.right_columns:

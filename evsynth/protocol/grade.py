@@ -20,7 +20,8 @@ reviewer's override (GRADE Handbook, Schünemann et al. 2013, section 5).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from evsynth.errors import ProtocolError
 
@@ -58,7 +59,9 @@ def _check(value: dict, fail) -> dict[str, Any]:
     if "optimal_information_size" in value:
         n = value["optimal_information_size"]
         if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-            raise fail(("optimal_information_size",), f"must be a number of participants, not {n!r}")
+            raise fail(
+                ("optimal_information_size",), f"must be a number of participants, not {n!r}"
+            )
     overrides = value.get("overrides") or {}
     if not isinstance(overrides, dict):
         raise fail(("overrides",), "must map a question name to {domain: {rating, reason}}")

@@ -19,8 +19,8 @@ algorithm (:mod:`evsynth.review.risk_of_bias`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from evsynth.errors import ProtocolError
 
@@ -150,7 +150,8 @@ def _check_judgement(tool: Tool, key: str, judgement: str, where: tuple, fail) -
     if tool.stars is None:
         if judgement_word(tool, judgement) is None:
             raise fail(
-                where, f"{judgement!r} is not a {tool.name} judgement; use {', '.join(tool.judgements)}"
+                where,
+                f"{judgement!r} is not a {tool.name} judgement; use {', '.join(tool.judgements)}",
             )
         return
     if key == "overall":

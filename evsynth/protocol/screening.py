@@ -21,7 +21,8 @@ A box that does not add up is a one-line error naming it; nothing is drawn from 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from evsynth.errors import ProtocolError
 
@@ -82,28 +83,48 @@ def counts_of(value: dict, fail: Callable[[tuple, str], ProtocolError]) -> dict[
         else:
             c[k] = _count(v, (k,), fail)
     identified = sum(c["identified"].values())
-    removed = sum(c.get(k, 0) for k in ("duplicates_removed", "automation_removed", "other_removed"))
-    _adds_up(c["screened"], identified - removed, ("screened",),
-             f"identified ({identified}) minus removed before screening ({removed})", fail)
-    _adds_up(c["sought"], c["screened"] - c["excluded_at_screening"], ("sought",),
-             f"screened ({c['screened']}) minus excluded at screening "
-             f"({c['excluded_at_screening']})", fail)
-    _adds_up(c["assessed"], c["sought"] - c["not_retrieved"], ("assessed",),
-             f"sought ({c['sought']}) minus not retrieved ({c['not_retrieved']})", fail)
+    removed = sum(
+        c.get(k, 0) for k in ("duplicates_removed", "automation_removed", "other_removed")
+    )
+    _adds_up(
+        c["screened"],
+        identified - removed,
+        ("screened",),
+        f"identified ({identified}) minus removed before screening ({removed})",
+        fail,
+    )
+    _adds_up(
+        c["sought"],
+        c["screened"] - c["excluded_at_screening"],
+        ("sought",),
+        f"screened ({c['screened']}) minus excluded at screening ({c['excluded_at_screening']})",
+        fail,
+    )
+    _adds_up(
+        c["assessed"],
+        c["sought"] - c["not_retrieved"],
+        ("assessed",),
+        f"sought ({c['sought']}) minus not retrieved ({c['not_retrieved']})",
+        fail,
+    )
     excluded = sum(c["excluded"].values())
     remaining = c["assessed"] - excluded
     if remaining < 0:
         raise fail(("excluded",), f"excludes {excluded} of {c['assessed']} assessed reports")
     studies, reports = c.get("included_studies"), c.get("included_reports")
     if studies is not None and reports is not None and studies > reports:
-        raise fail(("included_studies",),
-                   f"{studies} studies cannot come from {reports} reports (a study has a report)")
+        raise fail(
+            ("included_studies",),
+            f"{studies} studies cannot come from {reports} reports (a study has a report)",
+        )
     given = [n for n in (studies, reports) if n is not None]
     if given and remaining not in given:
         which = "included_studies" if studies is not None else "included_reports"
-        raise fail((which,),
-                   f"assessed ({c['assessed']}) minus excluded ({excluded}) is {remaining}, "
-                   f"which is neither included_studies nor included_reports")
+        raise fail(
+            (which,),
+            f"assessed ({c['assessed']}) minus excluded ({excluded}) is {remaining}, "
+            f"which is neither included_studies nor included_reports",
+        )
     c["remaining"] = remaining
     return c
 

@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import datetime
 import io
-import zipfile
 import math
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +131,10 @@ class SummaryOfFindings(FrameDisplay):
         return self.table.copy()
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{q}: {c}" for q, c in zip(self.table["question"], self.table["certainty"]))
+        shown = ", ".join(
+            f"{q}: {c}"
+            for q, c in zip(self.table["question"], self.table["certainty"], strict=True)
+        )
         return f"SummaryOfFindings({len(self.table)} questions; {shown})"
 
     def details(self) -> pd.DataFrame:
@@ -166,13 +169,13 @@ class SummaryOfFindings(FrameDisplay):
         ]
         table = document.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
-        for cell, h in zip(table.rows[0].cells, headers):
+        for cell, h in zip(table.rows[0].cells, headers, strict=True):
             cell.text = h
             for run in cell.paragraphs[0].runs:
                 run.bold = True
         for _, r in self.table.iterrows():
             cells = table.add_row().cells
-            for cell, value in zip(cells, self.display_row(r)):
+            for cell, value in zip(cells, self.display_row(r), strict=True):
                 cell.text = value
         for row in table.rows:
             for cell in row.cells:
@@ -185,7 +188,7 @@ class SummaryOfFindings(FrameDisplay):
         path.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
         # fixed metadata, so that two runs write identical files
-        stamp = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+        stamp = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
         props = document.core_properties
         props.created = props.modified = stamp
         props.author = props.last_modified_by = "evsynth"
@@ -317,11 +320,11 @@ def _risk_of_bias_rating(chosen, weights, assessment) -> Rating:
     w = w / w.sum() if w.sum() > 0 else np.full(len(ids), 1 / len(ids))
     overall = [assessment.overall_of(s) if assessment is not None else "" for s in ids]
     level = np.array([CONCERN.get(o, 2) if o else 2 for o in overall])
-    missing = [s for s, o in zip(ids, overall) if not o]
+    missing = [s for s, o in zip(ids, overall, strict=True) if not o]
     serious = float(w[level >= 2].sum())
     critical = float(w[level >= 3].sum())
     if critical > 0.5:
-        names = [s for s, lv in zip(ids, level) if lv >= 3]
+        names = [s for s, lv in zip(ids, level, strict=True) if lv >= 3]
         return Rating(
             "risk_of_bias",
             -2,
@@ -329,7 +332,9 @@ def _risk_of_bias_rating(chosen, weights, assessment) -> Rating:
             f"({', '.join(names)})",
         )
     if serious > 0.5:
-        judged = [f"{s} ({o})" for s, o, lv in zip(ids, overall, level) if lv >= 2 and o]
+        judged = [
+            f"{s} ({o})" for s, o, lv in zip(ids, overall, level, strict=True) if lv >= 2 and o
+        ]
         parts = []
         if judged:
             parts.append(f"studies at serious or high risk of bias: {', '.join(judged)}")
@@ -338,8 +343,7 @@ def _risk_of_bias_rating(chosen, weights, assessment) -> Rating:
         return Rating(
             "risk_of_bias",
             -1,
-            f"{100 * serious:.0f}% of the weight comes from "
-            + "; ".join(parts),
+            f"{100 * serious:.0f}% of the weight comes from " + "; ".join(parts),
         )
     return Rating("risk_of_bias", 0, "most of the weight is from studies at low or moderate risk")
 
@@ -373,9 +377,7 @@ def _indirectness_rating(row: pd.Series, chosen: pd.DataFrame, outcome: str) -> 
     if bool(row.get("proxy_accepted")):
         used = chosen[chosen["outcome"] != outcome]
         what = ", ".join(f"{r['outcome']} in {r['study_id']}" for _, r in used.iterrows())
-        return Rating(
-            "indirectness", -1, f"a proxy outcome was accepted for {outcome} ({what})"
-        )
+        return Rating("indirectness", -1, f"a proxy outcome was accepted for {outcome} ({what})")
     return Rating(
         "indirectness", 0, "the outcome is the protocol's; population and comparator as reported"
     )
@@ -426,12 +428,16 @@ def _publication_bias_rating(res) -> Rating:
         )
     eg = res.egger()
     if eg.pvalue < 0.10:
-        return Rating("publication_bias", -1, f"Egger's test p = {eg.pvalue:.3f} (funnel asymmetry)")
+        return Rating(
+            "publication_bias", -1, f"Egger's test p = {eg.pvalue:.3f} (funnel asymmetry)"
+        )
     return Rating("publication_bias", 0, f"Egger's test p = {eg.pvalue:.2f}")
 
 
 def _override(computed: Rating, spec: dict) -> Rating:
-    return Rating(computed.domain, int(spec["rating"]), str(spec["reason"]).strip(), True, computed.rating)
+    return Rating(
+        computed.domain, int(spec["rating"]), str(spec["reason"]).strip(), True, computed.rating
+    )
 
 
 def summary_of_findings(
@@ -491,17 +497,27 @@ def summary_of_findings(
         k = int(row["k"])
         if k == 0 or pd.isna(row["estimate"]):
             rows.append(
-                dict(question=q.name, outcome=q.outcome, k=k, participants=np.nan,
-                     relative_effect=np.nan, ci_lower=np.nan, ci_upper=np.nan,
-                     absolute_effect="", certainty="not assessable",
-                     downgrades="no study has a poolable estimate")
+                dict(
+                    question=q.name,
+                    outcome=q.outcome,
+                    k=k,
+                    participants=np.nan,
+                    relative_effect=np.nan,
+                    ci_lower=np.nan,
+                    ci_upper=np.nan,
+                    absolute_effect="",
+                    certainty="not assessable",
+                    downgrades="no study has a poolable estimate",
+                )
             )
             continue
         res = synthesis.results.get((q.slug, "primary"))
         weights = res.weights if res is not None and len(res.weights) == len(chosen) else [1.0] * k
         participants, _unknown = _participants(chosen, studies)
         counts = chosen[
-            (chosen["measure"] == "counts") & chosen["total_ctl"].notna() & (chosen["total_ctl"] > 0)
+            (chosen["measure"] == "counts")
+            & chosen["total_ctl"].notna()
+            & (chosen["total_ctl"] > 0)
         ]
         control_risks = (counts["events_ctl"] / counts["total_ctl"]).to_numpy(dtype=float)
         designs = {s: _design_of(s, protocol, studies) for s in chosen["study_id"].astype(str)}
@@ -524,7 +540,10 @@ def summary_of_findings(
         absolute = ""
         if len(control_risks) == len(chosen) and measure in ("OR", "RR", "RD"):
             p0 = float(np.median(control_risks))
-            diffs = [absolute_risk(measure, float(row[c]), p0) - p0 for c in ("estimate", "ci_lower", "ci_upper")]
+            diffs = [
+                absolute_risk(measure, float(row[c]), p0) - p0
+                for c in ("estimate", "ci_lower", "ci_upper")
+            ]
             absolute = (
                 f"{_per_1000(diffs[0])} per 1000 (from {_per_1000(diffs[1])} to "
                 f"{_per_1000(diffs[2])}); assumed risk {round(1000 * p0)} per 1000 "

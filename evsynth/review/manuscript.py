@@ -129,8 +129,11 @@ def _figures(folder: Path, synthesis, rob, flow) -> dict[str, tuple[Path, Path]]
         save(prisma_plot(flow), "prisma", "PRISMA 2020 flow diagram")
     if rob is not None and len(rob.judgements):
         tool = tool_named(rob.tool)
-        save(traffic_light_plot(rob, stars=tool.stars), "rob_traffic_light",
-             f"Risk of bias per study and domain ({rob.tool})")
+        save(
+            traffic_light_plot(rob, stars=tool.stars),
+            "rob_traffic_light",
+            f"Risk of bias per study and domain ({rob.tool})",
+        )
         judged = set(rob.judgements["study_id"])
         for q in synthesis.questions:
             res = synthesis.results.get((q.slug, "primary"))
@@ -140,13 +143,13 @@ def _figures(folder: Path, synthesis, rob, flow) -> dict[str, tuple[Path, Path]]
             if res is None or prim.empty or int(prim.iloc[0]["k"]) < 2:
                 continue
             ids = str(prim.iloc[0]["studies"]).split("; ")
-            weights = dict(zip(ids, res.weights))
+            weights = dict(zip(ids, res.weights, strict=True))
             if not judged & set(ids):
                 continue
-            summary = rob.domain_summary(
-                {s: w for s, w in weights.items() if s in judged}
+            summary = rob.domain_summary({s: w for s, w in weights.items() if s in judged})
+            save(
+                risk_of_bias_summary_plot(summary, tool=f"{rob.tool}; {q.name}"),
+                f"rob_summary_{q.slug}",
+                f"Risk of bias weighted by the primary analysis: {q.name}",
             )
-            save(risk_of_bias_summary_plot(summary, tool=f"{rob.tool}; {q.name}"),
-                 f"rob_summary_{q.slug}",
-                 f"Risk of bias weighted by the primary analysis: {q.name}")
     return made

@@ -169,7 +169,7 @@ def methods_text(synthesis, protocol=None, *, risk_of_bias=None, sof=None, prism
                 "confidence interval built with the Hartung-Knapp-Sidik-Jonkman method "
                 f"{cite('HK', 'SJ2002')}, with the ad hoc variance correction that keeps the "
                 f"interval at least as wide as the normal-based one {cite('KH2003', 'Rover2015')} "
-                "(metafor test = \"adhoc\"). With few studies these intervals are wide by "
+                '(metafor test = "adhoc"). With few studies these intervals are wide by '
                 "design."
             )
         elif t == "knha":

@@ -94,7 +94,9 @@ class RiskOfBiasAssessment(FrameDisplay):
 
     def __repr__(self) -> str:
         counts = self.judgements["overall"].value_counts().to_dict()
-        return f"RiskOfBiasAssessment({self.tool}, {len(self.judgements)} studies, overall {counts})"
+        return (
+            f"RiskOfBiasAssessment({self.tool}, {len(self.judgements)} studies, overall {counts})"
+        )
 
     def overall_of(self, study_id: str) -> str:
         """The overall judgement of a study ("" when it was not assessed)."""
@@ -136,8 +138,10 @@ class RiskOfBiasAssessment(FrameDisplay):
 
 def _domain_word(tool: Tool, value: str) -> str:
     if tool.stars is not None:
-        return str(stars_of(value)) if value.strip().lower() not in ("good", "fair", "poor") else (
-            value.strip().lower()
+        return (
+            str(stars_of(value))
+            if value.strip().lower() not in ("good", "fair", "poor")
+            else (value.strip().lower())
         )
     return judgement_word(tool, value) or value
 

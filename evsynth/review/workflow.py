@@ -320,7 +320,7 @@ def _rob_columns(rob, chosen: pd.DataFrame, outcome: str) -> pd.DataFrame | None
 
     if rob is None or chosen.empty:
         return None
-    labels = dict(zip(chosen["study_id"].astype(str), study_labels(chosen, outcome)))
+    labels = dict(zip(chosen["study_id"].astype(str), study_labels(chosen, outcome), strict=True))
     table = rob.judgements[rob.judgements["study_id"].isin(labels)]
     return table.assign(label=table["study_id"].map(labels)) if len(table) else None
 
