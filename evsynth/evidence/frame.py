@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evsynth._shared.files import spreadsheet_raw
 from evsynth.errors import EvsynthError, ExtractionError
 from evsynth.extraction.schema import EVIDENCE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS
 
@@ -352,7 +353,7 @@ def read_evidence(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise EvsynthError(f"{path}: no such evidence table; run 'evsynth extract --out DIR' first")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = spreadsheet_raw(pd.read_csv(path, dtype=str, keep_default_na=False))
     missing = [c for c in EVIDENCE_COLUMNS if c not in frame]
     if missing:
         raise EvsynthError(f"{path}: not an evidence table (missing columns {missing})")

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from evsynth._shared.display import FrameDisplay, frame_html
-from evsynth._shared.files import atomic_write_csv
+from evsynth._shared.files import atomic_write_csv, spreadsheet_raw
 from evsynth.errors import EvsynthError, ExtractionError
 from evsynth.evidence.frame import (
     _SHOWN,
@@ -213,9 +213,11 @@ class EvidenceTable(FrameDisplay):
             path = folder / name
             if not path.is_file():
                 return _empty(columns)
-            return pd.read_csv(path, dtype=str, keep_default_na=False)
+            return spreadsheet_raw(pd.read_csv(path, dtype=str, keep_default_na=False))
 
-        studies = pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+        studies = spreadsheet_raw(
+            pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+        )
         studies["n_total"] = pd.to_numeric(studies["n_total"].replace("", None)).astype("Int64")
         return cls(
             evidence=evidence,

@@ -13,6 +13,7 @@ outputs, fixed figure metadata).
 from __future__ import annotations
 
 import hashlib
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,12 +196,19 @@ def run(
         title = f"evsynth: evidence of {len(files)} report(s) (no review protocol)"
     question = question_text(options)
     inputs = pd.DataFrame({"file": [p.name for p in files], "sha256": [_sha256(p) for p in files]})
+    command = ["evsynth", "run"]
+    if paths != bundled_papers():
+        command += [str(Path(p).resolve()) for p in paths]
+    if proto is not None and protocol is not None:
+        command += ["--protocol", proto.name or str(Path(proto.path).resolve())]
+    if cur:
+        command += ["--curation", str(Path(cur).resolve())]
+    elif curation in (False, None):
+        command += ["--no-curation"]
+    command += ["--out", str(out.resolve())]
     reproduce = [
         "pip install evsynth   # or: pip install . in a checkout",
-        "evsynth run "
-        + (" ".join(str(p) for p in paths) if paths != bundled_papers() else "")
-        + (f" --protocol {_protocol_arg(proto)}" if proto and protocol is not None else "")
-        + f" --out {out.name}",
+        shlex.join(command),
     ]
     if cur:
         reproduce.append(f"# curation applied: {cur.name} (sha256 {_sha256(cur)[:16]}…)")
@@ -254,10 +262,6 @@ def _manuscript_sections(ms) -> dict:
         )
     sections["Methods"] = methods_section(ms.methods)
     return sections
-
-
-def _protocol_arg(protocol) -> str:
-    return protocol.name or Path(protocol.path).name or "protocol.yaml"
 
 
 def _figures(synth: Synthesis, folder: Path, rob=None) -> dict[str, tuple[Path, Path]]:
