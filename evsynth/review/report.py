@@ -477,6 +477,13 @@ pre{background:#f6f8fa;padding:1em;overflow-x:auto}
 """
 
 
+def _nav(inp: ReportInputs) -> list[str]:
+    """The section links: REPORT_SECTIONS with the manuscript sections after "Pooled results"."""
+    names = list(REPORT_SECTIONS)
+    at = names.index("Pooled results") + 1
+    return names[:at] + list(inp.manuscript) + names[at:]
+
+
 def report_html(inp: ReportInputs) -> str:
     """Return the report as one self-contained HTML page (PNG figures embedded as data URIs)."""
     h = [
@@ -484,7 +491,7 @@ def report_html(inp: ReportInputs) -> str:
         f"<title>{html.escape(inp.title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(inp.title)}</h1>",
         "<nav>"
-        + " · ".join(f"<a href='#{s.lower().replace(' ', '-')}'>{s}</a>" for s in REPORT_SECTIONS)
+        + " · ".join(f"<a href='#{s.lower().replace(' ', '-')}'>{s}</a>" for s in _nav(inp))
         + "</nav>",
     ]
     for name, blocks in _sections(inp).items():
