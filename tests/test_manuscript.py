@@ -422,3 +422,22 @@ def test_manuscript_outputs_without_rob_or_screening(synth, studies, tmp_path):
     assert names == ["analysis.R", "methods.md", "sof.csv", "sof.docx"]
     assert ms.risk_of_bias is None and ms.prisma is None
     assert list(pd.read_csv(tmp_path / "sof.csv").columns) == SOF_COLUMNS
+
+
+@pytest.mark.metafor
+def test_made_up_review_matches_hand_written_metafor_reference(synth):
+    """validation/metafor/manuscript.R: escalc(measure="RR") of the four trials (0.5 added to the
+    zero cell of d2022), log HR with the SE from the CI, rma(method="REML", test="adhoc"/"z")
+    with threshold 1e-12 (metafor's default 1e-5 stops early at a tau² above the optimum 0)."""
+    import json
+
+    ref = json.loads(
+        (Path(__file__).parents[1] / "validation" / "metafor" / "manuscript.json").read_text()
+    )
+    pooled = synth.pooled.set_index(["question", "analysis"])
+    names = [k for k in ref if not k.startswith("_")]
+    assert len(names) == 4
+    for key in names:
+        row = pooled.loc[tuple(key.split("|"))]
+        for c in ("estimate", "ci_lower", "ci_upper"):
+            assert row[c] == pytest.approx(ref[key][c], rel=METAFOR_RTOL), (key, c)
