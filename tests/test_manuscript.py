@@ -441,3 +441,25 @@ def test_made_up_review_matches_hand_written_metafor_reference(synth):
         row = pooled.loc[tuple(key.split("|"))]
         for c in ("estimate", "ci_lower", "ci_upper"):
             assert row[c] == pytest.approx(ref[key][c], rel=METAFOR_RTOL), (key, c)
+
+
+def test_nos_stars_are_coloured_by_share_of_stars():
+    from matplotlib.patches import Circle
+
+    from evsynth.plots.risk_of_bias import risk_of_bias_summary_plot, traffic_light_plot
+
+    p = _protocol(
+        "risk_of_bias:\n  tool: NOS\n  studies:\n"
+        "    e2018: {selection: 4, comparability: 1, outcome: '***'}\n"
+        "    f2020: {selection: 1, comparability: 2, exposure: 3}\n"
+    )
+    a = risk_of_bias_assessment(p.risk_of_bias, ["e2018", "f2020"])
+    assert list(a.judgements["overall"]) == ["good", "poor"]  # f2020: selection 1 star
+    assert list(a.judgements["outcome"]) == ["3", "3"]
+    fig = traffic_light_plot(a, stars=TOOLS["NOS"].stars)
+    colours = [c.get_facecolor()[:3] for c in fig.axes[0].patches if isinstance(c, Circle)]
+    hexes = ["#%02X%02X%02X" % tuple(round(255 * v) for v in c) for c in colours]
+    # e2018: 4/4 green, 1/2 yellow, 3/3 green, good; f2020: 1/4 red, 2/2 green, 3/3, poor (red)
+    assert hexes == ["#02C100", "#E2DF07", "#02C100", "#02C100",
+                     "#BF0000", "#02C100", "#02C100", "#BF0000"]  # fmt: skip
+    risk_of_bias_summary_plot(a.domain_summary(), tool="NOS", stars=TOOLS["NOS"].stars)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from evsynth.plots.style import EvsynthFigure, PlotError, plotting_context, resolve_style
+from evsynth.plots._canvas import mm_canvas
+from evsynth.plots.style import PlotError, plotting_context, resolve_style
 
 __all__ = ["prisma_plot"]
 
@@ -52,11 +53,7 @@ def prisma_plot(flow, *, style="default"):
     width, gap, left_x, box_w, right_x = 175.0, 7.0, 24.0, 62.0, 104.0
     height = 12 + sum(heights) + gap * (len(rows) - 1) + (12 if flow.findings else 4)
     with plotting_context(st):
-        fig = EvsynthFigure(figsize=(width / 25.4, height / 25.4))
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, width)
-        ax.set_ylim(height, 0)
-        ax.axis("off")
+        fig, ax = mm_canvas(width, height)
         ax.text(
             width / 2,
             5,

@@ -13,7 +13,8 @@ import textwrap
 import pandas as pd
 from matplotlib.patches import Circle
 
-from evsynth.plots.style import EvsynthFigure, PlotError, plotting_context, resolve_style
+from evsynth.plots._canvas import mm_canvas
+from evsynth.plots.style import PlotError, plotting_context, resolve_style
 
 __all__ = ["traffic_light_plot", "risk_of_bias_summary_plot", "JUDGEMENT_COLORS"]
 
@@ -65,7 +66,7 @@ def traffic_light_plot(assessment, *, style="default", stars: dict[str, int] | N
         raise PlotError("traffic_light_plot: no study has risk-of-bias judgements")
     cell = 7.0  # mm
     label_w = 28.0
-    legend_h = 6.0 + 3.2 * (len(assessment.domains) + 1)
+    legend_h = 6.0 + 3.2 * (len(assessment.domains) + (2 if stars else 1))
     gap = 5.0  # the overall column stands apart
     width = label_w + cell * n_cols + gap + 6
 
@@ -74,11 +75,7 @@ def traffic_light_plot(assessment, *, style="default", stars: dict[str, int] | N
 
     height = 10 + cell * n_rows + legend_h
     with plotting_context(st):
-        fig = EvsynthFigure(figsize=(width / 25.4, height / 25.4))
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, width)
-        ax.set_ylim(height, 0)
-        ax.axis("off")
+        fig, ax = mm_canvas(width, height)
         top = 9.0
         ax.text(
             2,
@@ -93,7 +90,7 @@ def traffic_light_plot(assessment, *, style="default", stars: dict[str, int] | N
             ax.text(
                 x,
                 top - 1.5,
-                "Overall" if c == "overall" else c,
+                "Overall" if c == "overall" else _short(c),
                 ha="center",
                 va="bottom",
                 fontweight="bold",
@@ -122,18 +119,32 @@ def traffic_light_plot(assessment, *, style="default", stars: dict[str, int] | N
         ax.plot([label_w, label_w + cell * n_cols + gap], [top, top], color="#999999", lw=0.4)
         y = top + cell * n_rows + 4
         for key, name in assessment.domains.items():
-            ax.text(2, y, f"{key}: {name}", fontsize=st.note_font_size, va="center")
+            ax.text(2, y, f"{_short(key)}: {name}", fontsize=st.note_font_size, va="center")
             y += 3.2
         used = sorted(
             {str(v) for c in cols for v in table[c]} & set(JUDGEMENT_COLORS), key=_ORDER.index
         )
         legend = "   ".join(f"{JUDGEMENT_COLORS[w][1]} {w}" for w in used)
+        if stars:
+            ax.text(
+                2,
+                y,
+                "Stars: green all, yellow at least half, red fewer than half",
+                fontsize=st.note_font_size,
+                va="center",
+            )
+            y += 3.2
         ax.text(2, y, legend, fontsize=st.note_font_size, va="center")
     return fig
 
 
 def risk_of_bias_summary_plot(
-    summary: pd.DataFrame, *, tool: str = "", weighted: bool = True, style="default"
+    summary: pd.DataFrame,
+    *,
+    tool: str = "",
+    weighted: bool = True,
+    stars: dict[str, int] | None = None,
+    style="default",
 ):
     """Horizontal stacked bars: per domain, the share at each judgement (robvis ``rob_summary``).
 
@@ -143,6 +154,7 @@ def risk_of_bias_summary_plot(
         :meth:`~evsynth.review.risk_of_bias.RiskOfBiasAssessment.domain_summary` returns.
     tool : the tool's name, for the title.
     weighted : whether the shares are of the analysis weight (the axis label says so).
+    stars : for NOS, domain -> maximum stars (colours by share of stars).
 
     Returns
     -------
@@ -157,11 +169,7 @@ def risk_of_bias_summary_plot(
     bar_h, label_w, bar_w = 6.0, 80.0, 80.0
     width, height = label_w + bar_w + 6, 22 + bar_h * len(domains) + 8
     with plotting_context(st):
-        fig = EvsynthFigure(figsize=(width / 25.4, height / 25.4))
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, width)
-        ax.set_ylim(height, 0)
-        ax.axis("off")
+        fig, ax = mm_canvas(width, height)
         ax.text(
             2,
             4,
@@ -173,7 +181,7 @@ def risk_of_bias_summary_plot(
         top = 10.0
         for i, d in enumerate(domains):
             y = top + bar_h * i
-            label = "Overall" if d == "overall" else f"{d}: {names[d]}"
+            label = "Overall" if d == "overall" else _domain_label(d, names[d])
             ax.text(
                 label_w - 2,
                 y + bar_h / 2,
@@ -189,9 +197,7 @@ def risk_of_bias_summary_plot(
             ]
             for _, r in part.iterrows():
                 w = bar_w * float(r["share"]) / 100.0
-                colour, _ = _colour(
-                    str(r["judgement"]), 99 if str(r["judgement"]).isdigit() else None
-                )
+                colour, _ = _colour(str(r["judgement"]), (stars or {}).get(d))
                 ax.add_patch(_rect(x, y + 0.6, w, bar_h - 1.2, colour))
                 x += w
         y0 = top + bar_h * len(domains) + 1
@@ -217,6 +223,15 @@ def risk_of_bias_summary_plot(
             ax.text(x + 4, height - 4, w, va="center", fontsize=st.note_font_size)
             x += 7 + 1.3 * len(w)
     return fig
+
+
+def _short(key: str) -> str:
+    """A column header: the key ("D1"), or a named domain's initial ("selection" -> "S")."""
+    return key if len(key) <= 3 else key[0].upper()
+
+
+def _domain_label(key: str, name: str) -> str:
+    return name if key.lower() == name.lower() else f"{key}: {name}"
 
 
 def _order(word: str) -> int:

@@ -73,6 +73,15 @@ SOF_COLUMNS = [
     "certainty",
     "downgrades",
 ]
+#: the headers of the table as printed (report.html, sof.docx); rows from ``display_row``
+SOF_HEADERS = [
+    "Question",
+    "Studies (participants)",
+    "Relative effect (95% CI)",
+    "Absolute effect",
+    "Certainty",
+    "Reasons for rating down",
+]
 CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
 _WORDS = {
     "risk_of_bias": "risk of bias",
@@ -159,14 +168,7 @@ class SummaryOfFindings(FrameDisplay):
 
         document = docx.Document()
         document.add_heading(title, level=1)
-        headers = [
-            "Question",
-            "Studies (participants)",
-            "Relative effect (95% CI)",
-            "Absolute effect",
-            "Certainty",
-            "Reasons for rating down",
-        ]
+        headers = SOF_HEADERS
         table = document.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
         for cell, h in zip(table.rows[0].cells, headers, strict=True):

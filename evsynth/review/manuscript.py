@@ -148,7 +148,7 @@ def _figures(folder: Path, synthesis, rob, flow) -> dict[str, tuple[Path, Path]]
                 continue
             summary = rob.domain_summary({s: w for s, w in weights.items() if s in judged})
             save(
-                risk_of_bias_summary_plot(summary, tool=f"{rob.tool}; {q.name}"),
+                risk_of_bias_summary_plot(summary, tool=f"{rob.tool}; {q.name}", stars=tool.stars),
                 f"rob_summary_{q.slug}",
                 f"Risk of bias weighted by the primary analysis: {q.name}",
             )

@@ -365,17 +365,9 @@ def _after(out: dict, key: str, extra: dict) -> dict:
 def summary_of_findings_section(sof) -> list[tuple[str, object]]:
     """The GRADE summary-of-findings table (a :class:`evsynth.review.grade.SummaryOfFindings`)
     and each question's starting certainty and domain ratings, overrides marked."""
-    shown = pd.DataFrame(
-        [sof.display_row(r) for _, r in sof.table.iterrows()],
-        columns=[
-            "Question",
-            "Studies (participants)",
-            "Relative effect (95% CI)",
-            "Absolute effect",
-            "Certainty",
-            "Reasons for rating down",
-        ],
-    )
+    from evsynth.review.grade import SOF_HEADERS
+
+    shown = pd.DataFrame([sof.display_row(r) for _, r in sof.table.iterrows()], columns=SOF_HEADERS)
     details = sof.details()
     if len(details):
         details["override"] = details["override"].map({True: "reviewer's override", False: ""})
