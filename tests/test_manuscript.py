@@ -458,7 +458,7 @@ def test_nos_stars_are_coloured_by_share_of_stars():
     assert list(a.judgements["outcome"]) == ["3", "3"]
     fig = traffic_light_plot(a, stars=TOOLS["NOS"].stars)
     colours = [c.get_facecolor()[:3] for c in fig.axes[0].patches if isinstance(c, Circle)]
-    hexes = ["#%02X%02X%02X" % tuple(round(255 * v) for v in c) for c in colours]
+    hexes = ["#" + "".join(f"{round(255 * v):02X}" for v in c) for c in colours]
     # e2018: 4/4 green, 1/2 yellow, 3/3 green, good; f2020: 1/4 red, 2/2 green, 3/3, poor (red)
     assert hexes == ["#02C100", "#E2DF07", "#02C100", "#02C100",
                      "#BF0000", "#02C100", "#02C100", "#BF0000"]  # fmt: skip
