@@ -156,7 +156,10 @@ def test_summary_of_findings_without_protocol(synth, studies):
     )
     # randomised: starts high; no judgements (-1); the CI includes 1 and 701 < OIS (-1): low
     assert falls["certainty"] == "low"
-    assert falls["downgrades"].startswith("risk of bias: 100% of the weight comes from risk of ")
+    assert falls["downgrades"].startswith(
+        "risk of bias: 100% of the weight comes from studies without a risk-of-bias judgement "
+        "(a2019, b2020, c2021, d2022); "
+    )
     assert "imprecision: the 95% CI" in falls["downgrades"]
     assert "inconsistency" not in falls["downgrades"]
     assert f"optimal information size of {optimal_information_size(p0)}" in falls["downgrades"]

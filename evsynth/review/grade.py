@@ -339,13 +339,13 @@ def _risk_of_bias_rating(chosen, weights, assessment) -> Rating:
         ]
         parts = []
         if judged:
-            parts.append(f"studies at serious or high risk of bias: {', '.join(judged)}")
+            parts.append(f"at serious or high risk of bias ({', '.join(judged)})")
         if missing:
-            parts.append(f"risk of bias not assessed for {', '.join(missing)}")
+            parts.append(f"without a risk-of-bias judgement ({', '.join(missing)})")
         return Rating(
             "risk_of_bias",
             -1,
-            f"{100 * serious:.0f}% of the weight comes from " + "; ".join(parts),
+            f"{100 * serious:.0f}% of the weight comes from studies " + " or ".join(parts),
         )
     return Rating("risk_of_bias", 0, "most of the weight is from studies at low or moderate risk")
 

@@ -215,6 +215,11 @@ def methods_text(synthesis, protocol=None, *, risk_of_bias=None, sof=None, prism
             + (f" ({given} overall judgement(s) given by the reviewers)" if given else "")
             + f", shown as traffic-light and weighted summary plots {cite('robvis')}."
         )
+    else:
+        paras.append(
+            "**Risk of bias.** Not assessed in this run: the protocol records no risk-of-bias "
+            "judgements, and the certainty of evidence is rated down for it."
+        )
     if sof is not None:
         overridden = sum(r.override for rs in sof.ratings.values() for r in rs)
         paras.append(

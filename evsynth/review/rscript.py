@@ -49,7 +49,8 @@ _HEADER = """\
 # the scale of pooled.csv). Run: Rscript analysis.R
 suppressPackageStartupMessages(library(metafor))
 args <- commandArgs(trailingOnly = FALSE)
-here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)][1])))
+script <- sub("^--file=", "", args[grep("^--file=", args)])
+here <- if (length(script)) dirname(normalizePath(script[1])) else getwd()  # source()d: getwd()
 cat("metafor", as.character(packageVersion("metafor")), "\\n")
 
 # yi, vi of each evidence row, computed from what the paper reports
