@@ -210,7 +210,7 @@ def methods_text(synthesis, protocol=None, *, risk_of_bias=None, sof=None, prism
         given = int(risk_of_bias.judgements["overall_given"].sum())
         paras.append(
             f"**Risk of bias.** Risk of bias was assessed with {risk_of_bias.tool} {cite(key)} "
-            f"for {len(risk_of_bias.judgements)} studies; the overall judgement is the tool's "
+            f"for {len(risk_of_bias.judgements)} studies; the overall judgement follows the tool's "
             + ("stars-based rating" if key == "NOS" else "worst-domain rule")
             + (f" ({given} overall judgement(s) given by the reviewers)" if given else "")
             + f", shown as traffic-light and weighted summary plots {cite('robvis')}."
