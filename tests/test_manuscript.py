@@ -466,3 +466,16 @@ def test_nos_stars_are_coloured_by_share_of_stars():
     assert hexes == ["#02C100", "#E2DF07", "#02C100", "#02C100",
                      "#BF0000", "#02C100", "#02C100", "#BF0000"]  # fmt: skip
     risk_of_bias_summary_plot(a.domain_summary(), tool="NOS", stars=TOOLS["NOS"].stars)
+
+
+def test_a_different_comparator_is_indirect(studies):
+    from evsynth.review.synthesis import synthesize
+
+    ev = data.evidence()
+    ev.loc[ev["study_id"] == "d2022", "comparator"] = "placebo"  # pooled as an untreated arm
+    s = synthesize(ev, studies, data.synthesis().options)
+    assert s.pooled.iloc[0]["k"] == 4
+    d = summary_of_findings(s, studies=studies).details().set_index(["question", "domain"])
+    ind = d.loc[("exercise on falls", "indirectness")]
+    assert ind["rating"] == -1
+    assert ind["reason"] == "the comparator differs from the protocol's control (placebo in d2022)"

@@ -14,7 +14,8 @@ per question in the protocol's ``grade.overrides`` (the override is shown as suc
 * **Inconsistency** (Guyatt et al. 2011, GRADE 7), k >= 2: I² >= 50%, study CIs that do not
   overlap, or a prediction interval that includes no effect while the CI excludes it; down 1
   for one of these, 2 for I² >= 75% with another.
-* **Indirectness** (GRADE 8): down 1 when a proxy outcome was accepted; population or comparator
+* **Indirectness** (GRADE 8): down 1 when a proxy outcome was accepted or a pooled study's
+  comparator is not the question's (e.g. placebo for a question against usual care); population
   differences are a reviewer's judgement (``grade.overrides``).
 * **Imprecision** (Guyatt et al. 2011, GRADE 6): the CI includes no effect, the optimal
   information size is not met, or fewer than 3 studies: down 1; the CI includes both decision
@@ -375,13 +376,28 @@ def _inconsistency_rating(row: pd.Series, res, ratio: bool) -> Rating:
     return Rating("inconsistency", rating, "; ".join(reasons))
 
 
-def _indirectness_rating(row: pd.Series, chosen: pd.DataFrame, outcome: str) -> Rating:
+def _indirectness_rating(
+    row: pd.Series, chosen: pd.DataFrame, outcome: str, comparator: str, intervention: str
+) -> Rating:
+    reasons = []
     if bool(row.get("proxy_accepted")):
         used = chosen[chosen["outcome"] != outcome]
         what = ", ".join(f"{r['outcome']} in {r['study_id']}" for _, r in used.iterrows())
-        return Rating("indirectness", -1, f"a proxy outcome was accepted for {outcome} ({what})")
+        reasons.append(f"a proxy outcome was accepted for {outcome} ({what})")
+    if comparator:
+        cmp = chosen["comparator"].fillna("").astype(str)
+        # "no <intervention>" is the untreated arm as evsynth labels it, not another comparator
+        other = chosen[~cmp.isin(["", comparator, f"no {intervention}"])]
+        if len(other):
+            what = ", ".join(f"{r['comparator']} in {r['study_id']}" for _, r in other.iterrows())
+            reasons.append(f"the comparator differs from the protocol's {comparator} ({what})")
+    if reasons:
+        return Rating("indirectness", -1, "; ".join(reasons))
     return Rating(
-        "indirectness", 0, "the outcome is the protocol's; population and comparator as reported"
+        "indirectness",
+        0,
+        "the outcome and comparator are the protocol's; differences of population are the "
+        "reviewer's judgement (grade.overrides)",
     )
 
 
@@ -531,7 +547,7 @@ def summary_of_findings(
         computed = (
             _risk_of_bias_rating(chosen, weights, risk_of_bias),
             _inconsistency_rating(row, res, measure in RATIO_MEASURES),
-            _indirectness_rating(row, chosen, q.outcome),
+            _indirectness_rating(row, chosen, q.outcome, q.comparator, q.intervention),
             _imprecision_rating(row, measure, participants, control_risks, grade, q.name),
             _publication_bias_rating(res),
         )
