@@ -83,3 +83,29 @@ def test_misspelt_study_id_is_one_line_and_draws_nothing(tmp_path, capsys):
         "ma2024, wang2023, zhang2025, zhou2025 (see studies.csv)"
     )
     assert not list(out.glob("figures/*"))
+
+
+@pytest.mark.metafor
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed (Rscript)")
+def test_analysis_r_on_the_second_topic(tmp_path):
+    """Exercise and falls (tests/fixtures/second_topic, text versions): 2x2 counts rebuilt with
+    escalc in R and hazard ratios from their CIs, every analysis to 1e-6."""
+    folder = Path(__file__).parent / "fixtures"
+    papers = sorted((folder / "second_topic").glob("*.txt"))
+    res = evsynth.run(
+        papers, tmp_path / "out", protocol=folder / "protocols" / "falls.yaml", progress=False
+    )
+    script = (tmp_path / "out" / "analysis.R").read_text(encoding="utf-8")
+    assert 'kind = c("counts"' in script and "not rebuilt in R" not in script
+    assert compare_with_pooled(run_r_script(script, tmp_path), res.synthesis.pooled) >= 4
+    # assumed risk: the median control-arm risk of the pooled 2x2 rows, with their range
+    prim = res.synthesis.pooled.set_index(["question", "role"]).loc[
+        ("exercise on falls", "primary")
+    ]
+    rows = res.evidence[res.evidence["row_id"].isin(prim["row_ids"].split("; "))]
+    risks = rows["events_ctl"] / rows["total_ctl"]
+    sof = pd.read_csv(tmp_path / "out" / "sof.csv").set_index("question")
+    assert sof.loc["exercise on falls", "absolute_effect"].endswith(
+        f"assumed risk {round(1000 * risks.median())} per 1000 (control arms: "
+        f"{round(1000 * risks.min())} to {round(1000 * risks.max())})"
+    )
