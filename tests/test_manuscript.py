@@ -479,3 +479,17 @@ def test_a_different_comparator_is_indirect(studies):
     ind = d.loc[("exercise on falls", "indirectness")]
     assert ind["rating"] == -1
     assert ind["reason"] == "the comparator differs from the protocol's control (placebo in d2022)"
+
+
+def test_nothing_pooled_says_so(tmp_path):
+    from evsynth.review.synthesis import synthesize
+
+    empty = synthesize(data.evidence(), data.studies())  # no questions asked
+    text = methods_text(empty)
+    assert "nothing was pooled" in text and "Hartung" not in text
+    script = analysis_script(empty)
+    assert "fit <- rma(" not in script and "character()" in script
+    if shutil.which("Rscript"):
+        assert list(run_r_script(script, tmp_path).columns) == [
+            "question", "analysis", "estimate", "ci_lower", "ci_upper"
+        ]  # fmt: skip

@@ -69,6 +69,18 @@ def _version(pkg: str) -> str:
         return "not installed"
 
 
+def _software(cite) -> str:
+    import evsynth
+
+    return (
+        f"**Software.** evsynth {evsynth.__version__} (Python {platform.python_version()}; "
+        f"numpy {_version('numpy')}, scipy {_version('scipy')}, pandas {_version('pandas')}, "
+        f"matplotlib {_version('matplotlib')}). Every frequentist pooled analysis is rebuilt by "
+        f"the analysis.R script of the run with R metafor {cite('metafor')}, whose results are "
+        "written to metafor_check.csv."
+    )
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
@@ -117,6 +129,16 @@ def methods_text(synthesis, protocol=None, *, risk_of_bias=None, sof=None, prism
             f"{prisma.included_studies} studies ({prisma.included_reports} reports) included."
         )
     primary = pooled[pooled["role"] == "primary"]
+    if primary.empty:
+        paras.append(
+            "**Synthesis.** No question was asked in this run (no review protocol, or no "
+            "evidence for its questions), so nothing was pooled and no certainty was rated; the "
+            "evidence is listed by the arms as the papers report them."
+        )
+        paras.append(_software(cite))
+        paras += ["", "## References", ""]
+        paras += [f"{n}. {REFERENCES[k]}" for n, k in enumerate(cited, 1)]
+        return "\n\n".join(p for p in paras if p != "") + "\n"
     used_rows = set()
     for ids in primary["row_ids"].dropna():
         used_rows |= {i for i in str(ids).split("; ") if i}
@@ -237,15 +259,7 @@ def methods_text(synthesis, protocol=None, *, risk_of_bias=None, sof=None, prism
                 else ""
             )
         )
-    import evsynth
-
-    paras.append(
-        f"**Software.** evsynth {evsynth.__version__} (Python {platform.python_version()}; "
-        f"numpy {_version('numpy')}, scipy {_version('scipy')}, pandas {_version('pandas')}, "
-        f"matplotlib {_version('matplotlib')}). Every frequentist pooled analysis is rebuilt by "
-        f"the analysis.R script of the run with R metafor {cite('metafor')}, whose results are "
-        "written to metafor_check.csv."
-    )
+    paras.append(_software(cite))
     paras += ["", "## References", ""]
     paras += [f"{n}. {REFERENCES[k]}" for n, k in enumerate(cited, 1)]
     return "\n\n".join(p for p in paras if p != "") + "\n"

@@ -154,7 +154,9 @@ def analysis_script(synthesis, evidence: pd.DataFrame | None = None) -> str:
         ]
         parts.append("\n".join(block) + "\n")
     parts.append(
-        "\nout <- do.call(rbind, results)\n"
+        "\nout <- if (length(results)) do.call(rbind, results) else data.frame(\n"
+        "  question = character(), analysis = character(), estimate = numeric(),\n"
+        "  ci_lower = numeric(), ci_upper = numeric())  # nothing was pooled in this run\n"
         'write.csv(out, file.path(here, "metafor_check.csv"), row.names = FALSE)\n'
         'cat("wrote", file.path(here, "metafor_check.csv"), "\\n")\n'
     )
