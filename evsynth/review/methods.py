@@ -32,8 +32,6 @@ REFERENCES = {
     "Rover2021": "Röver C, Bender R, Dias S, et al. On weakly informative prior distributions "
     "for the heterogeneity parameter in Bayesian random-effects meta-analysis. Res Synth Methods "
     "2021;12:448-74.",
-    "HTS2009": "Higgins JPT, Thompson SG, Spiegelhalter DJ. A re-evaluation of random-effects "
-    "meta-analysis. J R Stat Soc A 2009;172:137-59.",
     "metafor": "Viechtbauer W. Conducting meta-analyses in R with the metafor package. J Stat "
     "Softw 2010;36(3):1-48.",
     "AltmanBland": "Altman DG, Bland JM. How to obtain the standard error from a confidence "

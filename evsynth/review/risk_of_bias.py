@@ -137,13 +137,12 @@ class RiskOfBiasAssessment(FrameDisplay):
 
 
 def _domain_word(tool: Tool, value: str) -> str:
-    if tool.stars is not None:
-        return (
-            str(stars_of(value))
-            if value.strip().lower() not in ("good", "fair", "poor")
-            else (value.strip().lower())
-        )
-    return judgement_word(tool, value) or value
+    """A judgement as stored: the tool's word, or for NOS the number of stars (an overall NOS
+    rating stays a word)."""
+    word = value.strip().lower()
+    if tool.stars is None:
+        return judgement_word(tool, value) or value
+    return word if word in ("good", "fair", "poor") else str(stars_of(value))
 
 
 def risk_of_bias_assessment(rob, study_ids=None) -> RiskOfBiasAssessment:
