@@ -308,6 +308,10 @@ def extract(
     """
     from evsynth.evidence.batch import expand, extract_many
 
+    if curation is not None:  # a malformed curation file is refused before any paper is read
+        from evsynth.evidence.curation import load_curation
+
+        curation = load_curation(curation)
     files = expand_paths(paths)
     proto = protocol_for(protocol, expand(paths))
     _progress(f"reading {len(files)} path(s)", progress)
@@ -411,10 +415,9 @@ def extract_documents(
         protocol=protocol,
     )
     if curation is not None:
-        from evsynth.evidence.curation import apply_curation, load_curation
+        from evsynth.evidence.curation import apply_curation
 
-        cur = load_curation(curation)
-        table = apply_curation(table, cur, documents=ok_docs)
+        table = apply_curation(table, curation, documents=ok_docs)
     return table
 
 

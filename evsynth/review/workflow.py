@@ -138,8 +138,12 @@ def run(
     if options is None:
         options = SynthesisOptions.from_protocol(proto) if proto else SynthesisOptions()
 
-    if curation not in (True, False, None) and not Path(curation).is_file():
-        raise EvsynthError(f"{curation}: no such curation file")
+    if curation not in (True, False, None):
+        if not Path(curation).is_file():
+            raise EvsynthError(f"{curation}: no such curation file")
+        from evsynth.evidence.curation import load_curation
+
+        load_curation(curation)  # a malformed file is refused before any paper is read
 
     _progress(f"reading and extracting {len(files)} file(s), each in its own process", progress)
     docs, rows, failures = extract_many(files, progress=progress, protocol=proto)
