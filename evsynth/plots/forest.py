@@ -703,8 +703,9 @@ def _draw(
             txt = r.cells.get(key, "")
             if txt:
                 xx, side, ha = anchor(key)
-                text_at(xx, side, y, txt, ha=ha, va="center", fontsize=fs,
-                        fontweight=weight if r.kind == "pooled" else "normal")  # fmt: skip
+                text_at(xx, side, y, txt, ha=ha, va="center", fontsize=fs, **{
+                        "fontweight": weight if r.kind == "pooled" else "normal",
+                        **_cell_style(key, txt)})  # fmt: skip
         if r.kind == "study":
             if np.isfinite(r.ci_lower) and np.isfinite(r.ci_upper):
                 _whisker(fig, ax, r.ci_lower, r.ci_upper, y, xlim, st, st.ci_color, st.ci_linewidth)
@@ -841,6 +842,15 @@ def _place(fig, lay: _Layout, st, data, lim, favours, title, xlabel, user_xlim=F
         "panel_mm": lay.panel / PT_PER_MM,
         "label_mm": lay.label_width / PT_PER_MM,
     }
+
+
+def _cell_style(key: str, text: str) -> dict[str, Any]:
+    """Extra text properties of a cell: risk-of-bias symbols sit in robvis-coloured circles."""
+    if not key.startswith("rob:"):
+        return {}
+    from evsynth.plots.risk_of_bias import symbol_style
+
+    return symbol_style(text)
 
 
 def forest_plot(

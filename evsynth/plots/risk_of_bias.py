@@ -244,6 +244,25 @@ def _rect(x, y, w, h, colour):
     return Rectangle((x, y), w, h, facecolor=colour, edgecolor="white", linewidth=0.4)
 
 
+def symbol_style(symbol: str) -> dict:
+    """Text properties that draw a judgement symbol in its robvis colour (a filled circle), for
+    the forest plot's risk-of-bias cells; {} for a symbol without one colour (NOS stars)."""
+    colours = {sym: colour for colour, sym in JUDGEMENT_COLORS.values()}
+    if symbol not in colours:
+        return {}
+    colour = colours[symbol]
+    return {
+        "color": "black" if colour == "#E2DF07" else "white",
+        "fontweight": "bold",
+        "bbox": {
+            "boxstyle": "circle,pad=0.2",
+            "facecolor": colour,
+            "edgecolor": "#333333",
+            "linewidth": 0.4,
+        },
+    }
+
+
 def with_risk_of_bias(data, table: pd.DataFrame, style):
     """Forest-plot data with a risk-of-bias column block: one column per domain (and overall)
     holding the judgement's robvis symbol for each study row, a legend in the footer.
