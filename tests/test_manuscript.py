@@ -404,6 +404,9 @@ def test_forest_plot_risk_of_bias_block(synth):
     assert "D1" in texts and "All" in texts
     assert texts.count("×") == 2 and texts.count("−") == 2  # b2020 (high), d2022 (some concerns)
     assert any(t.startswith("Risk of bias: + low, − some concerns, × high") for t in texts)
+    circled = [t for a in fig.axes for t in a.texts if t.get_bbox_patch() is not None]
+    red = [t for t in circled if t.get_bbox_patch().get_facecolor()[:3] == (0xBF / 255, 0, 0)]
+    assert len(circled) == 4 * 2 and [t.get_text() for t in red] == ["×", "×"]
     plain_texts = [t.get_text() for a in plain.axes for t in a.texts]
     assert "D1" not in plain_texts
 

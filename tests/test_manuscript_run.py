@@ -37,6 +37,7 @@ def test_run_writes_the_manuscript_outputs(run):
         assert f"<h2 id='{section.lower().replace(' ', '-')}'>{section}</h2>" in html
     assert "ROBINS-I" in (out / "methods.md").read_text(encoding="utf-8")
     assert "<a href='#summary-of-findings'>Summary of findings</a>" in html
+    assert "zhang2025 D1: retrospective comparison" in html  # the support quote
 
 
 def test_two_study_question_with_a_very_wide_interval_is_low_or_very_low(run):

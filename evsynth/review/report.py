@@ -390,15 +390,23 @@ def risk_of_bias_section(assessment, figures: dict[str, Path]) -> list[tuple[str
     risk-of-bias figures."""
     j = assessment.judgements.copy()
     j["overall_given"] = j["overall_given"].map({True: "given", False: "tool's rule"})
-    return [
+    support = [
+        f"{sid} {dom}: {quote}"
+        for sid, doms in assessment.support.items()
+        for dom, quote in doms.items()
+        if quote
+    ]
+    blocks: list[tuple[str, object]] = [
         (
             "p",
             f"{assessment.tool} judgements from the protocol; the overall judgement follows the "
             "tool's rule unless the protocol gives it.",
         ),
         ("table", j),
-        ("figures", figures),
     ]
+    if support:
+        blocks += [("p", "Support for the judgements:"), ("ul", support)]
+    return [*blocks, ("figures", figures)]
 
 
 def prisma_section(flow, figures: dict[str, Path]) -> list[tuple[str, object]]:
