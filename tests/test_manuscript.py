@@ -496,3 +496,37 @@ def test_nothing_pooled_says_so(tmp_path):
         assert list(run_r_script(script, tmp_path).columns) == [
             "question", "analysis", "estimate", "ci_lower", "ci_upper"
         ]  # fmt: skip
+
+
+def test_publication_bias_is_assessed_from_ten_studies(studies):
+    """Ten cohorts where the small studies show the large effects (funnel asymmetry): Egger's
+    test (metafor regtest, validated in tests/test_bias.py) p < 0.10 rates down one level."""
+    from evsynth.review.synthesis import synthesize
+
+    ev = data.evidence()
+    hip = ev[ev["outcome"] == "hip fracture"].iloc[0]
+    rows = [ev[ev["outcome"] == "falls"]]
+    for n in range(10):
+        se = 0.08 + 0.06 * n  # larger studies first
+        est = float(np.exp(-0.05 - 1.6 * se))
+        lo, hi = est * np.exp(-1.959964 * se), est * np.exp(1.959964 * se)
+        rows.append(
+            hip.to_frame().T.assign(
+                row_id=f"p{n}",
+                study_id=f"p{n}",
+                report=f"p{n}.txt",
+                estimate=est,
+                ci_lower=lo,
+                ci_upper=hi,
+            )
+        )
+    s = synthesize(pd.concat(rows, ignore_index=True), studies, data.synthesis().options)
+    res = s.results[("exercise_hip-fracture", "primary")]
+    assert res.k == 10
+    p = res.egger().pvalue
+    assert p < 0.10
+    d = summary_of_findings(s, studies=studies).details().set_index(["question", "domain"])
+    pub = d.loc[("exercise on hip fracture", "publication bias")]
+    assert pub["rating"] == -1 and pub["reason"] == f"Egger's test p = {p:.3f} (funnel asymmetry)"
+    few = summary_of_findings(data.synthesis(), studies=studies).details()
+    assert few.iloc[4]["reason"] == "not assessed: 4 studies, a funnel test needs 10 or more"
