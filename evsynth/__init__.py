@@ -40,6 +40,11 @@ for _module, _names in (
     ("evsynth.checks", "Finding check check_documents"),
     ("evsynth.plots", "ForestStyle forest_plot funnel_plot save_figure sensitivity_plot"),
     ("evsynth.review", "RunResult Synthesis SynthesisOptions run synthesize"),
+    ("evsynth.review.grade", "SummaryOfFindings summary_of_findings"),
+    ("evsynth.review.risk_of_bias", "RiskOfBiasAssessment risk_of_bias_assessment"),
+    ("evsynth.review.prisma", "PrismaFlow prisma_flow"),
+    ("evsynth.plots.risk_of_bias", "risk_of_bias_summary_plot traffic_light_plot"),
+    ("evsynth.plots.prisma", "prisma_plot"),
     ("evsynth.review.scaffold", "protocol_scaffold write_protocol_scaffold"),
 ):
     for _name in _names.split():
@@ -111,12 +116,21 @@ __all__ = [
     "save_figure",
     "sensitivity_plot",
     "ForestStyle",
+    "traffic_light_plot",
+    "risk_of_bias_summary_plot",
+    "prisma_plot",
     # review
     "run",
     "RunResult",
     "synthesize",
     "Synthesis",
     "SynthesisOptions",
+    "summary_of_findings",
+    "SummaryOfFindings",
+    "risk_of_bias_assessment",
+    "RiskOfBiasAssessment",
+    "prisma_flow",
+    "PrismaFlow",
 ]
 
 

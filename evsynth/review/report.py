@@ -110,6 +110,8 @@ class ReportInputs:
     reproduce: list[str] = field(default_factory=list)
     inputs: pd.DataFrame | None = None  # file, sha256
     protocol: list[str] | None = None  # the protocol in sentences; None: no protocol was given
+    # section name -> blocks, shown after "Pooled results" (see manuscript_sections)
+    manuscript: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
 
 
 _EVIDENCE_SHOWN = [
@@ -283,6 +285,8 @@ def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
         "Reproduce": [("pre", "\n".join(inp.reproduce))]
         + ([("p", "Inputs:"), ("table", inp.inputs)] if inp.inputs is not None else []),
     }
+    if inp.manuscript:
+        out = _after(out, "Pooled results", inp.manuscript)
     if inp.protocol is None:
         out = _without_protocol(out, ev)
     else:
@@ -348,6 +352,77 @@ def _without_protocol(out: dict, ev: pd.DataFrame) -> dict:
     return new
 
 
+def _after(out: dict, key: str, extra: dict) -> dict:
+    new = {}
+    for k, v in out.items():
+        new[k] = v
+        if k == key:
+            new.update(extra)
+    return new
+
+
+# ------------------------------------------------------------------ manuscript sections
+def summary_of_findings_section(sof) -> list[tuple[str, object]]:
+    """The GRADE summary-of-findings table (a :class:`evsynth.review.grade.SummaryOfFindings`)
+    and each question's starting certainty and domain ratings, overrides marked."""
+    from evsynth.review.grade import SOF_HEADERS
+
+    shown = pd.DataFrame([sof.display_row(r) for _, r in sof.table.iterrows()], columns=SOF_HEADERS)
+    details = sof.details()
+    if len(details):
+        details["override"] = details["override"].map({True: "reviewer's override", False: ""})
+    return [
+        (
+            "p",
+            "GRADE certainty per question (sof.csv; sof.docx to paste into a manuscript). "
+            "Certainty starts high for randomised and low for observational evidence and is "
+            "rated down per domain; every rating names its reason.",
+        ),
+        ("table", shown),
+        ("ul", [f"{q}: certainty started {why}." for q, why in sof.start.items()]),
+        ("p", "Every domain of every question:"),
+        ("table", details),
+    ]
+
+
+def risk_of_bias_section(assessment, figures: dict[str, Path]) -> list[tuple[str, object]]:
+    """The judgements per study and domain (overall by the tool's rule unless given) and the
+    risk-of-bias figures."""
+    j = assessment.judgements.copy()
+    j["overall_given"] = j["overall_given"].map({True: "given", False: "tool's rule"})
+    support = [
+        f"{sid} {dom}: {quote}"
+        for sid, doms in assessment.support.items()
+        for dom, quote in doms.items()
+        if quote
+    ]
+    blocks: list[tuple[str, object]] = [
+        (
+            "p",
+            f"{assessment.tool} judgements from the protocol; the overall judgement follows the "
+            "tool's rule unless the protocol gives it.",
+        ),
+        ("table", j),
+    ]
+    if support:
+        blocks += [("p", "Support for the judgements:"), ("ul", support)]
+    return [*blocks, ("figures", figures)]
+
+
+def prisma_section(flow, figures: dict[str, Path]) -> list[tuple[str, object]]:
+    """The PRISMA 2020 flow (counts and figure) and any disagreement with the run."""
+    blocks: list[tuple[str, object]] = [("table", flow.to_frame()), ("figures", figures)]
+    if flow.findings:
+        blocks.insert(0, ("ul", [f"Finding: {f}" for f in flow.findings]))
+    return blocks
+
+
+def methods_section(text: str) -> list[tuple[str, object]]:
+    """The Methods text of methods.md, paragraph by paragraph."""
+    paras = [p.strip() for p in text.split("\n\n") if p.strip() and not p.startswith("# ")]
+    return [("p", p.replace("**", "")) for p in paras if not p.startswith("## ")]
+
+
 def _with_protocol(out: dict, protocol: list[str]) -> dict:
     """The report of a run with a protocol: the protocol follows the question."""
     new = {}
@@ -402,6 +477,13 @@ pre{background:#f6f8fa;padding:1em;overflow-x:auto}
 """
 
 
+def _nav(inp: ReportInputs) -> list[str]:
+    """The section links: REPORT_SECTIONS with the manuscript sections after "Pooled results"."""
+    names = list(REPORT_SECTIONS)
+    at = names.index("Pooled results") + 1
+    return names[:at] + list(inp.manuscript) + names[at:]
+
+
 def report_html(inp: ReportInputs) -> str:
     """Return the report as one self-contained HTML page (PNG figures embedded as data URIs)."""
     h = [
@@ -409,7 +491,7 @@ def report_html(inp: ReportInputs) -> str:
         f"<title>{html.escape(inp.title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(inp.title)}</h1>",
         "<nav>"
-        + " · ".join(f"<a href='#{s.lower().replace(' ', '-')}'>{s}</a>" for s in REPORT_SECTIONS)
+        + " · ".join(f"<a href='#{s.lower().replace(' ', '-')}'>{s}</a>" for s in _nav(inp))
         + "</nav>",
     ]
     for name, blocks in _sections(inp).items():

@@ -2,7 +2,10 @@
 
 ``evsynth.run()`` (and ``evsynth run``) writes into one folder:
 ``evidence.csv``, ``studies.csv``, ``findings.csv``, ``pooled.csv``, ``figures/`` (a forest plot
-per question as PDF and PNG, and a summary figure), ``report.md`` and ``report.html``.
+per question as PDF and PNG, and a summary figure), the manuscript outputs of
+:mod:`evsynth.review.manuscript` (``sof.csv``, ``sof.docx``, ``methods.md``, ``analysis.R``;
+risk-of-bias and PRISMA figures when the protocol records them), ``report.md`` and
+``report.html``.
 Running it twice on the same inputs gives identical files (stable ordering, no timestamps in
 outputs, fixed figure metadata).
 """
@@ -85,6 +88,9 @@ class RunResult(FrameDisplay):
     synthesis: Synthesis = field(repr=False)
     files: tuple[Path, ...] = ()
     curation: Path | None = None
+    #: the manuscript outputs (:class:`evsynth.review.manuscript.ManuscriptOutputs`): ``.sof``,
+    #: ``.risk_of_bias``, ``.prisma``, ``.methods``
+    manuscript: object = field(default=None, repr=False)
 
     _display_title = "evsynth run"
 
@@ -177,8 +183,13 @@ def run(
     if table.failures is not None and len(table.failures):
         written.append(atomic_write_csv(table.failures, out / "failures.csv"))
 
+    # the manuscript outputs check the protocol against the run first, so a mistake draws nothing
+    _progress("writing the summary of findings, methods.md and analysis.R", progress)
+    ms = _manuscript(out, synth, evidence, studies, proto, len(files))
+    written.extend(ms.files)
+
     _progress("drawing figures", progress)
-    figures = _figures(synth, out / "figures")
+    figures = _figures(synth, out / "figures", ms.risk_of_bias)
     written.extend(p for pair in figures.values() for p in pair)
 
     from evsynth.review.report import ReportInputs, report_html, report_markdown
@@ -219,15 +230,45 @@ def run(
         reproduce=reproduce,
         inputs=inputs,
         protocol=proto.describe() if proto is not None else None,
+        manuscript=_manuscript_sections(ms),
     )
     links = {cap: str(png.relative_to(out)) for cap, (png, _pdf) in figures.items()}
     written.append(atomic_write_text(out / "report.md", report_markdown(inp, links)))
     written.append(atomic_write_text(out / "report.html", report_html(inp)))
     _progress(f"done: outputs in {out.resolve()}", progress)
-    return RunResult(out, evidence, studies, findings, synth, tuple(written), cur)
+    return RunResult(out, evidence, studies, findings, synth, tuple(written), cur, ms)
 
 
-def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
+def _manuscript(out, synth, evidence, studies, proto, reports):
+    from evsynth.review.manuscript import manuscript_outputs
+
+    return manuscript_outputs(out, synth, evidence, studies, proto, reports=reports)
+
+
+def _manuscript_sections(ms) -> dict:
+    from evsynth.review.report import (
+        methods_section,
+        prisma_section,
+        risk_of_bias_section,
+        summary_of_findings_section,
+    )
+
+    pngs = {cap: png for cap, (png, _pdf) in ms.figures.items()}
+    sections = {}
+    if ms.sof is not None and len(ms.sof.table):
+        sections["Summary of findings"] = summary_of_findings_section(ms.sof)
+    if ms.risk_of_bias is not None:
+        rob_figs = {c: p for c, p in pngs.items() if c.startswith("Risk of bias")}
+        sections["Risk of bias"] = risk_of_bias_section(ms.risk_of_bias, rob_figs)
+    if ms.prisma is not None:
+        sections["PRISMA flow"] = prisma_section(
+            ms.prisma, {c: p for c, p in pngs.items() if c.startswith("PRISMA")}
+        )
+    sections["Methods"] = methods_section(ms.methods)
+    return sections
+
+
+def _figures(synth: Synthesis, folder: Path, rob=None) -> dict[str, tuple[Path, Path]]:
     """Draw a forest plot per question and the summary figure; return caption -> (png, pdf)."""
     import matplotlib
 
@@ -253,6 +294,7 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
             unpoolable=unpoolable if len(unpoolable) else None,
             title=f"{q.intervention.capitalize()} and {q.outcome}",
             favours=q.favours,
+            risk_of_bias=_rob_columns(rob, chosen, q.outcome),
         )
         png = save_figure(fig, folder / f"forest_{q.slug}.png")
         pdf = save_figure(fig, folder / f"forest_{q.slug}.pdf")
@@ -278,6 +320,17 @@ def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
             Path(pdf),
         )
     return out
+
+
+def _rob_columns(rob, chosen: pd.DataFrame, outcome: str) -> pd.DataFrame | None:
+    """The risk-of-bias judgements of the plotted studies, keyed by their forest-plot labels."""
+    from evsynth.review.synthesis import study_labels
+
+    if rob is None or chosen.empty:
+        return None
+    labels = dict(zip(chosen["study_id"].astype(str), study_labels(chosen, outcome), strict=True))
+    table = rob.judgements[rob.judgements["study_id"].isin(labels)]
+    return table.assign(label=table["study_id"].map(labels)) if len(table) else None
 
 
 def _summary_table(pooled: pd.DataFrame) -> pd.DataFrame:
