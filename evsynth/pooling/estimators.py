@@ -44,10 +44,23 @@ METHOD_NAMES = {
     "EE": "equal (common) effect, inverse-variance weights",
 }
 
-# Convergence settings (metafor's Fisher scoring uses threshold 1e-5 by default; we iterate
-# to 1e-10 so that the answer does not depend on where the iteration stopped).
+# Convergence of the iterative estimators (REML, ML; the PM/EB root and the Q-profile use Brent's
+# method to 1e-14). One rule everywhere (meta_analysis, meta-regression, the vectorized refits of
+# GOSH and the permutation test): stop when the change in tau² is at most
+# THRESHOLD * (tau² + min v_i). The bound is relative to the smallest total variance, so every
+# weight 1/(v_i + tau²) has converged to a relative 1e-10 whatever the scale of the effects
+# (metafor's default is an absolute 1e-5 on tau², control=list(threshold=1e-5)).
 THRESHOLD = 1e-10
-MAXITER = 100
+MAXITER = 1000
+MAX_HALVINGS = 60
+# After convergence, tau² is set to 0 when the log-likelihood there is higher than at the
+# stationary point by more than this (metafor's ll0check uses .Machine$double.eps^0.25).
+LL0_TOL = 1e-8
+
+
+def tau2_tolerance(tau2, vmin):
+    """The stopping bound on the change of tau²: ``THRESHOLD * (tau² + min v_i)``."""
+    return THRESHOLD * (tau2 + vmin)
 
 
 @dataclass(frozen=True)
@@ -137,49 +150,99 @@ def _log_likelihood(tau2: float, yi, vi, X, reml: bool) -> float:
     return -0.5 * k * np.log(2 * np.pi) - 0.5 * np.sum(np.log(vi + tau2)) - 0.5 * rss
 
 
-def _fisher_scoring(yi, vi, X, method: str, start: float) -> Tau2Estimate:
-    """ML / REML by Fisher scoring with step halving (Viechtbauer 2005, eqs. 10-12).
+def _score_info(tau2: float, yi, vi, X, reml: bool) -> tuple[float, float]:
+    """Twice the score of the (restricted) log-likelihood in tau² and twice its expected information.
 
-    Update ``tau² <- tau² + adj``; if the step would make tau² negative it is halved until it
-    does not. Stops when ``|change| <= 1e-10`` or after 100 iterations.
+    ML: ``U = y'PPy - sum w``, ``I = sum w²``; REML: ``U = y'PPy - tr P``, ``I = tr(PP)``
+    (Viechtbauer 2005, eqs. 10-12). At ML the projection ``P`` uses the ML estimate of beta,
+    so ``y'PPy`` is the same expression.
     """
-    k, p = X.shape
-    tau2 = max(0.0, start)
-    change = THRESHOLD + 1
+    w = 1.0 / (vi + tau2)
+    wr = weighted_residuals(X, w, yi, need_tr_pp=reml)
+    yppy = float(wr.py @ wr.py)
+    if reml:
+        return yppy - wr.tr_p, wr.tr_pp
+    return yppy - float(w.sum()), float(np.sum(w**2))
+
+
+def _fisher_scoring(yi, vi, X, method: str, start: float) -> Tau2Estimate:
+    """ML / REML: damped Fisher scoring, exact boundary at 0, bracketed root as fallback.
+
+    From ``start`` (the HE estimate truncated at 0), ``tau² <- tau² + U/I`` (Viechtbauer 2005,
+    eqs. 10-12), with the step halved while it lowers the likelihood (damping). When a step
+    would leave [0, inf), the score at tau² = 0 decides: if ``U(0) <= 0`` the maximum is on
+    the boundary and tau² is exactly 0; otherwise the step is halved. Stops when the change is
+    at most ``THRESHOLD * (tau² + min v)`` (see :func:`tau2_tolerance`). If that has not
+    happened after ``MAXITER`` steps, tau² is the root of the score equation bracketed on
+    [0, hi] (Brent's method); ``converged`` is False only when no optimum is found at all.
+    Then, as metafor, tau² is set to 0 if the likelihood there is higher.
+    """
+    reml = method == "REML"
+    ll = lambda t: _log_likelihood(t, yi, vi, X, reml=reml)  # noqa: E731
+    vmin = float(np.min(vi))
+    tau2 = max(0.0, float(start)) if np.isfinite(start) else 0.0
+    u0 = _score_info(0.0, yi, vi, X, reml)[0]
+    converged = False
+    how = "Fisher scoring"
     it = 0
-    converged = True
-    while change > THRESHOLD:
+    while it < MAXITER:
         it += 1
-        old = tau2
-        w = 1.0 / (vi + tau2)
-        wr = weighted_residuals(X, w, yi, need_tr_pp=method == "REML")
-        if method == "ML":
-            adj = (wr.py @ wr.py - w.sum()) / np.sum(w**2)
-        else:  # REML
-            adj = (wr.py @ wr.py - wr.tr_p) / wr.tr_pp
-        if not np.isfinite(adj):
-            adj = 0.0
-        while tau2 + adj < 0:
-            adj /= 2
-        tau2 = tau2 + adj
-        change = abs(old - tau2)
-        if it > MAXITER:
-            converged = False
+        if tau2 == 0.0 and u0 <= 0:
+            converged = True
             break
+        u, info = _score_info(tau2, yi, vi, X, reml)
+        adj = u / info if info > 0 and np.isfinite(u) else 0.0
+        if tau2 + adj <= 0 and u0 <= 0:
+            tau2, converged = 0.0, True  # the maximum is on the boundary
+            break
+        l_old = ll(tau2)
+        for _ in range(MAX_HALVINGS):
+            new = tau2 + adj
+            if new >= 0 and ll(new) >= l_old - 1e-13 * abs(l_old):
+                break
+            adj /= 2
+        else:
+            new = tau2
+        change = abs(new - tau2)
+        tau2 = new
+        if change <= tau2_tolerance(tau2, vmin):
+            converged = True
+            break
+    if not converged:
+        root = _score_root(yi, vi, X, reml, u0)
+        if root is not None:
+            tau2, converged, how = root, True, "bracketed root of the score (Brent)"
     notes = [
-        f"tau² by {method} Fisher scoring: {'converged' if converged else 'did NOT converge'} after {it} iterations (threshold 1e-10, step halving at 0)."
+        f"tau² by {method}: {how}, "
+        + (
+            f"converged after {it} iterations"
+            if converged
+            else f"did NOT converge ({it} iterations)"
+        )
+        + " (stop when |change| <= 1e-10 x (tau² + min vi); exactly 0 when the score at 0 is <= 0)."
     ]
-    if converged and method in ("ML", "REML") and tau2 > THRESHOLD:
+    if converged and tau2 > 0:
         # metafor's check that the fit at tau²=0 is not better (a local maximum elsewhere).
-        ll0 = _log_likelihood(0.0, yi, vi, X, reml=method == "REML")
-        ll = _log_likelihood(tau2, yi, vi, X, reml=method == "REML")
-        if ll0 - ll > 1e-8:
+        if ll(0.0) - ll(tau2) > LL0_TOL:
             notes.append(
-                "Fisher scoring may have stopped at a local maximum; the likelihood at tau² = 0 "
-                "is higher, so tau² was set to 0 (as metafor does). Check the profile likelihood."
+                "The likelihood at tau² = 0 is higher than at the stationary point found, so "
+                "tau² was set to 0 (as metafor does). Check the profile likelihood."
             )
             tau2 = 0.0
     return Tau2Estimate(max(0.0, tau2), method, it, converged, notes=tuple(notes))
+
+
+def _score_root(yi, vi, X, reml: bool, u0: float) -> float | None:
+    """A root of the score equation bracketed on [0, hi]; 0 when the score at 0 is <= 0."""
+    if u0 <= 0:
+        return 0.0
+    f = lambda t: _score_info(t, yi, vi, X, reml)[0]  # noqa: E731
+    hi = max(1.0, 10 * float(np.var(yi)), 10 * float(np.max(vi)))
+    for _ in range(60):
+        if f(hi) < 0:
+            return float(optimize.brentq(f, 0.0, hi, xtol=1e-15, rtol=1e-14, maxiter=1000))
+        hi *= 4
+    return None
 
 
 def _q_root(yi, vi, X, target: float, upper: float | None = None) -> tuple[float, bool]:
