@@ -116,6 +116,9 @@ def fit_meta_regression(
     tau2 = est.tau2
     notes.append(f"Estimator: {METHOD_NAMES[method]}.")
     notes.extend(est.notes)
+    converged = est.converged
+    if not converged:
+        notes.append("WARNING: the tau² iteration did not converge; results are unreliable.")
     fit = fit_coefficients(yi, vi, X, tau2, test, level)
     m = p - 1
     if m > 0:
@@ -149,7 +152,13 @@ def fit_meta_regression(
         qp = q_profile_interval(yi, vi, X, tau2, het.vt, level)
         tau2_ci, i2_ci, h2_ci = qp.tau2, qp.i2, qp.h2
         notes.extend(qp.notes)
-        tau2_re = estimate_tau2(yi, vi, np.ones((k, 1)), method).tau2
+        est_re = estimate_tau2(yi, vi, np.ones((k, 1)), method)
+        tau2_re = est_re.tau2
+        if not est_re.converged:
+            converged = False
+            notes.append(
+                "WARNING: the tau² iteration of the intercept-only model (for R²) did not converge."
+            )
         if tau2_re == 0:
             r2 = 0.0
             notes.append(
@@ -175,6 +184,7 @@ def fit_meta_regression(
         tau2_ci=tuple(map(float, tau2_ci)), i2_ci=tuple(map(float, i2_ci)), h2_ci=tuple(map(float, h2_ci)),
         vb=tuple(tuple(map(float, r)) for r in fit.vb), X=tuple(tuple(map(float, r)) for r in X),
         yi=tuple(map(float, yi)), vi=tuple(map(float, vi)), labels=inp.labels, notes=tuple(notes),
+        converged=converged,
     )  # fmt: skip
 
 

@@ -19,6 +19,11 @@ from evsynth.errors import PoolingError
 
 RATIO_MEASURES = ("HR", "OR", "RR", "IRR", "ROM")
 
+NOT_CONVERGED = (
+    "WARNING: the tau² estimator did NOT converge; every number below is unreliable "
+    "(try method='PM' or 'DL')."
+)
+
 TEST_LABELS = {
     "z": "z-test (normal quantiles)",
     "knha": "Hartung-Knapp-Sidik-Jonkman t-test",
@@ -67,6 +72,7 @@ class MetaAnalysis(FrameDisplay):
     weights : per-study weights in percent (sum 100), as metafor ``weights()``
     yi, vi, labels : the input
     notes : every choice made and every warning, in plain words
+    converged : False when the tau² solver found no optimum (then every number is unreliable)
     """
 
     measure: str
@@ -97,6 +103,7 @@ class MetaAnalysis(FrameDisplay):
     vi: tuple[float, ...]
     labels: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    converged: bool = True
 
     _display_title = "Meta-analysis"
 
@@ -150,6 +157,7 @@ class MetaAnalysis(FrameDisplay):
             f"tau2_ci_upper_{t}": self.tau2_ci[1],
             f"i2_ci_lower_{t}": self.i2_ci[0],
             f"i2_ci_upper_{t}": self.i2_ci[1],
+            "converged": self.converged,
         }
         return pd.DataFrame([row])
 
@@ -210,7 +218,7 @@ class MetaAnalysis(FrameDisplay):
 
     # ----------------------------------------------------------------- display
     def _display_notes(self) -> list[str]:
-        return list(self.notes)
+        return ([] if self.converged else [NOT_CONVERGED]) + list(self.notes)
 
     def __str__(self) -> str:
         pct = f"{self.level * 100:g}%"
@@ -221,6 +229,8 @@ class MetaAnalysis(FrameDisplay):
             + (f"tau² estimator: {self.method})" if not common else "tau² = 0 assumed)"),
             "",
         ]
+        if not self.converged:
+            lines[1:1] = [NOT_CONVERGED]
         if not common:
             lines.append(
                 f"tau² (estimated amount of total heterogeneity): {_fmt(self.tau2)} ({pct} CI {_fmt(self.tau2_ci[0])}, {_fmt(self.tau2_ci[1])})"
@@ -284,6 +294,7 @@ class MetaRegression(FrameDisplay):
     r2 : pseudo-R² in percent (metafor: max(0, 100 (tau²_RE - tau²)/tau²_RE)); nan for FE/EE
     tau2_ci, i2_ci, h2_ci : Q-profile CIs of residual tau², I², H²
     X : design matrix rows (with the intercept column)
+    converged : False when the tau² solver found no optimum (then every number is unreliable)
     """
 
     measure: str
@@ -321,6 +332,7 @@ class MetaRegression(FrameDisplay):
     vi: tuple[float, ...]
     labels: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    converged: bool = True
 
     _display_title = "Meta-regression"
 
@@ -368,20 +380,25 @@ class MetaRegression(FrameDisplay):
                     "i2": self.i2,
                     "h2": self.h2,
                     "r2": self.r2,
+                    "converged": self.converged,
                 }
             ]
         )
 
     def _display_notes(self) -> list[str]:
-        return [
-            f"QE({self.q_df}) = {self.q:.4f}, {_fmt_p(self.q_pvalue)}; "
-            + (
-                f"QM = chi²({self.qm_df[0]}) {self.qm:.4f}"
-                if self.qm_test == "chi2"
-                else f"F({self.qm_df[0]}, {self.qm_df[1]}) = {self.qm:.4f}"
-            )
-            + f", {_fmt_p(self.qm_pvalue)}; tau² = {self.tau2:.4g}; I² = {self.i2:.2f}%; R² = {self.r2:.2f}%"
-        ] + list(self.notes)
+        return (
+            ([] if self.converged else [NOT_CONVERGED])
+            + [
+                f"QE({self.q_df}) = {self.q:.4f}, {_fmt_p(self.q_pvalue)}; "
+                + (
+                    f"QM = chi²({self.qm_df[0]}) {self.qm:.4f}"
+                    if self.qm_test == "chi2"
+                    else f"F({self.qm_df[0]}, {self.qm_df[1]}) = {self.qm:.4f}"
+                )
+                + f", {_fmt_p(self.qm_pvalue)}; tau² = {self.tau2:.4g}; I² = {self.i2:.2f}%; R² = {self.r2:.2f}%"
+            ]
+            + list(self.notes)
+        )
 
     def __str__(self) -> str:
         common = self.method in ("FE", "EE")
@@ -391,6 +408,8 @@ class MetaRegression(FrameDisplay):
             + ("tau² = 0 assumed)" if common else f"tau² estimator: {self.method})"),
             "",
         ]
+        if not self.converged:
+            lines[1:1] = [NOT_CONVERGED]
         if not common:
             lines.append(
                 f"tau² (estimated amount of residual heterogeneity):     {_fmt(self.tau2)}"
