@@ -97,7 +97,11 @@ class PermutationTest(FrameDisplay):
             f"statistic = {self.statistic:.4f}, model p = {self.pvalue_model:.4g}, "
             f"permutation p = {self.pvalue:.4g} ({self.n_permutations:,} sign patterns; "
             f"smallest possible p = {self.min_pvalue:.4g})"
-            + ("" if self.converged else "\nWARNING: the fit to the observed data did not converge.")
+            + (
+                ""
+                if self.converged
+                else "\nWARNING: the fit to the observed data did not converge."
+            )
             + (
                 f"\nWARNING: {self.n_not_converged} refit(s) did not converge (left out)."
                 if self.n_not_converged
