@@ -56,6 +56,8 @@ MAX_HALVINGS = 60
 # After convergence, tau² is set to 0 when the log-likelihood there is higher than at the
 # stationary point by more than this (metafor's ll0check uses .Machine$double.eps^0.25).
 LL0_TOL = 1e-8
+# Points of the profile-likelihood scan for a second maximum (ML, REML; quadratic spacing).
+PROFILE_POINTS = 60
 
 
 def tau2_tolerance(tau2, vmin):
@@ -165,7 +167,27 @@ def _score_info(tau2: float, yi, vi, X, reml: bool) -> tuple[float, float]:
     return yppy - float(w.sum()), float(np.sum(w**2))
 
 
-def _fisher_scoring(yi, vi, X, method: str, start: float) -> Tau2Estimate:
+def _log_likelihood_grid(ts: np.ndarray, yi, vi, X, reml: bool) -> np.ndarray:
+    """:func:`_log_likelihood` at every tau² in ``ts`` at once (batched linear algebra)."""
+    k, p = X.shape
+    tot = vi[None, :] + ts[:, None]
+    W = 1.0 / tot
+    A = np.einsum("gk,ki,kj->gij", W, X, X)
+    b = np.einsum("gk,ki,k->gi", W, X, yi)
+    beta = np.linalg.solve(A, b[..., None])[..., 0]
+    r = yi[None, :] - beta @ X.T
+    ll = -0.5 * np.log(tot).sum(axis=1) - 0.5 * (W * r * r).sum(axis=1)
+    if reml:
+        return ll - 0.5 * (k - p) * np.log(2 * np.pi) - 0.5 * np.linalg.slogdet(A)[1]
+    return ll - 0.5 * k * np.log(2 * np.pi)
+
+
+def _fisher_scoring_from(yi, vi, X, method: str, start: float) -> float:
+    """tau² from Fisher scoring started at ``start``, without the profile scan."""
+    return _fisher_scoring(yi, vi, X, method, start, scan=False).tau2
+
+
+def _fisher_scoring(yi, vi, X, method: str, start: float, scan: bool = True) -> Tau2Estimate:
     """ML / REML: damped Fisher scoring, exact boundary at 0, bracketed root as fallback.
 
     From ``start`` (the HE estimate truncated at 0), ``tau² <- tau² + U/I`` (Viechtbauer 2005,
@@ -229,7 +251,51 @@ def _fisher_scoring(yi, vi, X, method: str, start: float) -> Tau2Estimate:
                 "tau² was set to 0 (as metafor does). Check the profile likelihood."
             )
             tau2 = 0.0
+    if converged and scan:
+        tau2, more = _global_maximum(yi, vi, X, method, tau2)
+        notes.extend(more)
     return Tau2Estimate(max(0.0, tau2), method, it, converged, notes=tuple(notes))
+
+
+def _profile_grid(yi, vi, tau2: float) -> np.ndarray:
+    """tau² values for the profile scan: 0 and PROFILE_POINTS points up to a generous bound."""
+    hi = max(4 * tau2, 4 * float(np.var(yi)) + 10 * float(np.max(vi)))
+    return hi * np.linspace(0.0, 1.0, PROFILE_POINTS + 1) ** 2
+
+
+def _global_maximum(yi, vi, X, method: str, tau2: float) -> tuple[float, list[str]]:
+    """Scan the profile (restricted) likelihood for other maxima; move to a higher one.
+
+    The likelihood of the random-effects model can have two maxima (e.g. one at 0 and one
+    inside; Viechtbauer's profile() advice, metafor's warning). If the scan finds more than one
+    local maximum, a WARNING names them; if one is higher than the solution, Fisher scoring is
+    restarted there and the higher maximum is returned.
+    """
+    reml = method == "REML"
+    grid = _profile_grid(yi, vi, tau2)
+    ll = _log_likelihood_grid(grid, yi, vi, X, reml)
+    peaks = [0] if ll[0] > ll[1] else []
+    peaks += [i for i in range(1, len(ll) - 1) if ll[i] > ll[i - 1] and ll[i] >= ll[i + 1]]
+    notes: list[str] = []
+    if len(peaks) <= 1:
+        return tau2, notes
+    l_sol = _log_likelihood(tau2, yi, vi, X, reml=reml)
+    best = max(peaks, key=lambda i: ll[i])
+    moved = ""
+    if ll[best] - l_sol > LL0_TOL:
+        again = _fisher_scoring_from(yi, vi, X, method, float(grid[best]))
+        if _log_likelihood(again, yi, vi, X, reml=reml) > l_sol:
+            moved = (
+                f" The solver had stopped at the lower one (tau² = {tau2:.4g}); tau² is the higher."
+            )
+            tau2 = again
+    where = ", ".join(f"{grid[i]:.3g} (log-likelihood {ll[i]:.4f})" for i in peaks)
+    notes.append(
+        f"WARNING: the {method} likelihood has {len(peaks)} local maxima in tau² (near {where})."
+        + moved
+        + " Report the profile likelihood; the estimate is sensitive to the data."
+    )
+    return tau2, notes
 
 
 def _score_root(yi, vi, X, reml: bool, u0: float) -> float | None:

@@ -96,6 +96,10 @@ def design_matrix(
     return X, names, notes
 
 
+# A tau² at most this multiple of the median sampling variance counts as 0 in the pseudo-R².
+R2_ZERO_TAU2 = 1e-8
+
+
 def fit_meta_regression(
     inp: _Input, mods: Any, *, method: str, test: str, level: float
 ) -> MetaRegression:
@@ -159,15 +163,22 @@ def fit_meta_regression(
             notes.append(
                 "WARNING: the tau² iteration of the intercept-only model (for R²) did not converge."
             )
-        if tau2_re == 0:
-            r2 = 0.0
+        # tau² below 1e-8 x median(vi) changes no weight measurably: treat it as 0, so that R²
+        # is never a ratio of two rounding-level numbers (issue 19.3)
+        negligible = R2_ZERO_TAU2 * float(np.median(vi))
+        if tau2_re <= negligible:
+            r2 = float("nan")
             notes.append(
-                "R²: tau² of the intercept-only model is 0, so R² = 0 (nothing to explain)."
+                f"R² undefined: tau² of the intercept-only {method} model is {tau2_re:.3g} "
+                f"(<= {R2_ZERO_TAU2:g} x median vi), so there is no heterogeneity for the "
+                "moderators to explain (metafor prints 0%)."
             )
         else:
-            r2 = max(0.0, 100 * (tau2_re - tau2) / tau2_re)
+            t_me = 0.0 if tau2 <= negligible else tau2
+            r2 = max(0.0, 100 * (tau2_re - t_me) / tau2_re)
             notes.append(
-                f"R² = max(0, 100 (tau²_RE - tau²)/tau²_RE) with tau²_RE = {tau2_re:.6g} from the intercept-only {method} fit."
+                f"R² = max(0, 100 (tau²_RE - tau²)/tau²_RE) with tau²_RE = {tau2_re:.6g} from the intercept-only {method} fit"
+                + (" and the residual tau² treated as 0." if t_me == 0.0 and tau2 > 0 else ".")
             )
     if k - p <= 2:
         notes.append(

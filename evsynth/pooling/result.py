@@ -291,7 +291,8 @@ class MetaRegression(FrameDisplay):
         the pair (m, k-p))
     q, q_df, q_pvalue : test for residual heterogeneity (QE)
     tau2, tau, i2, h2 : residual heterogeneity
-    r2 : pseudo-R² in percent (metafor: max(0, 100 (tau²_RE - tau²)/tau²_RE)); nan for FE/EE
+    r2 : pseudo-R² in percent (metafor: max(0, 100 (tau²_RE - tau²)/tau²_RE)); nan (undefined)
+        when tau²_RE is negligible (<= 1e-8 x median vi), where metafor prints 0
     tau2_ci, i2_ci, h2_ci : Q-profile CIs of residual tau², I², H²
     X : design matrix rows (with the intercept column)
     converged : False when the tau² solver found no optimum (then every number is unreliable)
@@ -395,7 +396,8 @@ class MetaRegression(FrameDisplay):
                     if self.qm_test == "chi2"
                     else f"F({self.qm_df[0]}, {self.qm_df[1]}) = {self.qm:.4f}"
                 )
-                + f", {_fmt_p(self.qm_pvalue)}; tau² = {self.tau2:.4g}; I² = {self.i2:.2f}%; R² = {self.r2:.2f}%"
+                + f", {_fmt_p(self.qm_pvalue)}; tau² = {self.tau2:.4g}; I² = {self.i2:.2f}%; R² = "
+                + ("undefined" if math.isnan(self.r2) else f"{self.r2:.2f}%")
             ]
             + list(self.notes)
         )
@@ -421,7 +423,8 @@ class MetaRegression(FrameDisplay):
                 f"H² (unaccounted variability / sampling variability):   {_fmt(self.h2, 2)}"
             )
             lines.append(
-                f"R² (amount of heterogeneity accounted for):            {_fmt(self.r2, 2)}%"
+                "R² (amount of heterogeneity accounted for):            "
+                + ("undefined" if math.isnan(self.r2) else f"{_fmt(self.r2, 2)}%")
             )
             lines.append("")
         lines.append(
