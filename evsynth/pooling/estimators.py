@@ -58,11 +58,27 @@ MAX_HALVINGS = 60
 LL0_TOL = 1e-8
 # Points of the profile-likelihood scan for a second maximum (ML, REML; quadratic spacing).
 PROFILE_POINTS = 60
+# Steps smaller than this fraction of (tau² + min v) are taken undamped.
+DAMP_BELOW = 1e-3
 
 
 def tau2_tolerance(tau2, vmin):
     """The stopping bound on the change of tau²: ``THRESHOLD * (tau² + min v_i)``."""
     return THRESHOLD * (tau2 + vmin)
+
+
+def remaining_error(change, prev):
+    """Distance still to go after a step of size ``change`` that followed one of size ``prev``.
+
+    Fisher scoring converges linearly near a maximum where the observed and expected information
+    differ, with rate ``rho = change / prev``; the distance left is then about
+    ``change * rho / (1 - rho)`` (a geometric tail), which can be far larger than the last step.
+    The stopping rule bounds the larger of the two (infinite while the steps do not shrink).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where(prev > 0, change / prev, 0.0)
+        tail = np.where(rho < 1, change * rho / (1 - rho), np.inf)
+    return np.maximum(change, np.where(change == 0, 0.0, tail))
 
 
 @dataclass(frozen=True)
@@ -107,7 +123,15 @@ class WeightedResiduals:
 def weighted_residuals(
     X: np.ndarray, w: np.ndarray, y: np.ndarray, need_tr_pp: bool = False
 ) -> WeightedResiduals:
-    """Weighted least-squares residual quantities for weights ``w`` (see :class:`WeightedResiduals`)."""
+    """Weighted least-squares residual quantities for weights ``w`` (see :class:`WeightedResiduals`).
+
+    For the intercept-only model the pieces are formed from pairwise differences, without the
+    cancellation of ``sum w - sum w²/sum w`` when one weight dwarfs the others (a study with
+    v 1e-16 of the rest): ``(Py)_i = w_i sum_j w_j (y_i - y_j) / S``,
+    ``P_ii = w_i (S - w_i) / S``, ``P_ij = -w_i w_j / S`` with ``S - w_i = sum_{j != i} w_j``.
+    """
+    if X.shape[1] == 1 and np.all(X == 1.0) and len(y) <= _PAIRWISE_MAX_K:
+        return _weighted_residuals_intercept(w, y, need_tr_pp)
     WX = w[:, None] * X
     A = X.T @ WX
     beta = np.linalg.solve(A, WX.T @ y)
@@ -120,6 +144,29 @@ def weighted_residuals(
         C = np.linalg.solve(A, X.T @ ((w**2)[:, None] * WX))  # A^-1 X'W³X
         tr_pp = float(np.sum(w**2) - 2 * np.trace(C) + np.trace(B @ B))
     return WeightedResiduals(float(np.sum(w * r * r)), py, tr_p, tr_pp)
+
+
+_PAIRWISE_MAX_K = 2000  # k x k pairwise arrays up to this k (32 MB); the general formula above
+
+
+def _weighted_residuals_intercept(
+    w: np.ndarray, y: np.ndarray, need_tr_pp: bool
+) -> WeightedResiduals:
+    S = float(w.sum())
+    d = y[:, None] - y[None, :]
+    py = w * (d @ w) / S
+    others = S - w  # sum of the other weights; exact except for a weight above S/2 ...
+    i = int(np.argmax(w))
+    others[i] = float(np.delete(w, i).sum())  # ... which only the largest can be
+    pii = w * others / S
+    tr_p = float(pii.sum())
+    q = float(np.sum(py * py / w))
+    tr_pp = float("nan")
+    if need_tr_pp:
+        off = (w[:, None] * w[None, :] / S) ** 2
+        np.fill_diagonal(off, 0.0)
+        tr_pp = float(np.sum(pii**2) + off.sum())
+    return WeightedResiduals(q, py, tr_p, tr_pp)
 
 
 def generalized_q(tau2: float, yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> float:
@@ -194,7 +241,8 @@ def _fisher_scoring(yi, vi, X, method: str, start: float, scan: bool = True) -> 
     eqs. 10-12), with the step halved while it lowers the likelihood (damping). When a step
     would leave [0, inf), the score at tau² = 0 decides: if ``U(0) <= 0`` the maximum is on
     the boundary and tau² is exactly 0; otherwise the step is halved. Stops when the change is
-    at most ``THRESHOLD * (tau² + min v)`` (see :func:`tau2_tolerance`). If that has not
+    at most ``THRESHOLD * (tau² + min v)`` (see :func:`tau2_tolerance`), counting the
+    geometric tail of a slowly converging iteration (:func:`remaining_error`). If that has not
     happened after ``MAXITER`` steps, tau² is the root of the score equation bracketed on
     [0, hi] (Brent's method); ``converged`` is False only when no optimum is found at all.
     Then, as metafor, tau² is set to 0 if the likelihood there is higher.
@@ -207,6 +255,7 @@ def _fisher_scoring(yi, vi, X, method: str, start: float, scan: bool = True) -> 
     converged = False
     how = "Fisher scoring"
     it = 0
+    prev = float("inf")
     while it < MAXITER:
         it += 1
         if tau2 == 0.0 and u0 <= 0:
@@ -220,16 +269,19 @@ def _fisher_scoring(yi, vi, X, method: str, start: float, scan: bool = True) -> 
         l_old = ll(tau2)
         for _ in range(MAX_HALVINGS):
             new = tau2 + adj
-            if new >= 0 and ll(new) >= l_old - 1e-13 * abs(l_old):
+            # damping only for steps large enough that the likelihood can tell (near the
+            # optimum its rounding noise would halve good steps at random)
+            if new >= 0 and (abs(adj) <= DAMP_BELOW * (tau2 + vmin) or ll(new) >= l_old):
                 break
             adj /= 2
         else:
             new = tau2
         change = abs(new - tau2)
         tau2 = new
-        if change <= tau2_tolerance(tau2, vmin):
+        if remaining_error(change, prev) <= tau2_tolerance(tau2, vmin):
             converged = True
             break
+        prev = change
     if not converged:
         root = _score_root(yi, vi, X, reml, u0)
         if root is not None:
@@ -274,11 +326,34 @@ def _global_maximum(yi, vi, X, method: str, tau2: float) -> tuple[float, list[st
     reml = method == "REML"
     grid = _profile_grid(yi, vi, tau2)
     ll = _log_likelihood_grid(grid, yi, vi, X, reml)
-    peaks = [0] if ll[0] > ll[1] else []
-    peaks += [i for i in range(1, len(ll) - 1) if ll[i] > ll[i - 1] and ll[i] >= ll[i + 1]]
+    n = len(grid)
+    at_zero = ll[0] > ll[1] or _score_info(0.0, yi, vi, X, reml)[0] <= 0  # 0 is a local maximum
+    peaks = [0] if at_zero else []
+    peaks += [i for i in range(1, n - 1) if ll[i] > ll[i - 1] and ll[i] >= ll[i + 1]]
+    # grid peaks other than the solution's own (its bracket of grid cells does not hold tau²)
+    other = [i for i in peaks if not grid[max(i - 1, 0)] <= tau2 <= grid[min(i + 1, n - 1)]]
     notes: list[str] = []
-    if len(peaks) <= 1:
+    if not other:
         return tau2, notes
+    l_sol = _log_likelihood(tau2, yi, vi, X, reml=reml)
+    best = max(other, key=lambda i: ll[i])
+    found = {(float(grid[i]), float(ll[i])) for i in other} | {(tau2, l_sol)}
+    where = ", ".join(f"{t:.3g} (log-likelihood {lv:.4f})" for t, lv in sorted(found))
+    moved = ""
+    if ll[best] - l_sol > LL0_TOL:
+        again = _fisher_scoring_from(yi, vi, X, method, float(grid[best]))
+        if _log_likelihood(again, yi, vi, X, reml=reml) > l_sol:
+            moved = (
+                f" The solver had stopped at a lower one (tau² = {tau2:.4g}); the estimate is "
+                f"the higher, tau² = {again:.4g}."
+            )
+            tau2 = again
+    notes.append(
+        f"WARNING: the {method} likelihood has more than one local maximum in tau² (near {where})."
+        + moved
+        + " Report the profile likelihood; the estimate is sensitive to the data."
+    )
+    return tau2, notes
     l_sol = _log_likelihood(tau2, yi, vi, X, reml=reml)
     best = max(peaks, key=lambda i: ll[i])
     moved = ""

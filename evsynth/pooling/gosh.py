@@ -26,10 +26,12 @@ from scipy import stats
 
 from evsynth.errors import PoolingError
 from evsynth.pooling.estimators import (
+    DAMP_BELOW,
     LL0_TOL,
     MAX_HALVINGS,
     MAXITER,
     _fisher_scoring,
+    remaining_error,
     tau2_tolerance,
 )
 
@@ -186,6 +188,7 @@ def _reml_many(ys, vs, mf, kk):
     iters = np.zeros(n, dtype=int)
     active = multi.copy()
     converged = ~multi
+    prev = np.full(n, np.inf)
     it = 0
     while active.any() and it < MAXITER:
         it += 1
@@ -198,22 +201,24 @@ def _reml_many(ys, vs, mf, kk):
         edge = (u0[idx] <= 0) & ((t == 0) | (t + adj <= 0))
         l_old = _reml_loglik(y_, v_, m_, k_, t)
         new = t + adj
+        small = np.abs(adj) <= DAMP_BELOW * (t + vmin[idx])
         bad = ~edge & (
-            (new < 0)
-            | (_reml_loglik(y_, v_, m_, k_, np.maximum(new, 0)) < l_old - 1e-13 * np.abs(l_old))
+            (new < 0) | (~small & (_reml_loglik(y_, v_, m_, k_, np.maximum(new, 0)) < l_old))
         )
         for _ in range(MAX_HALVINGS):
             if not bad.any():
                 break
             adj[bad] /= 2
             new = t + adj
+            small = np.abs(adj) <= DAMP_BELOW * (t + vmin[idx])
             bad = ~edge & (
-                (new < 0)
-                | (_reml_loglik(y_, v_, m_, k_, np.maximum(new, 0)) < l_old - 1e-13 * np.abs(l_old))
+                (new < 0) | (~small & (_reml_loglik(y_, v_, m_, k_, np.maximum(new, 0)) < l_old))
             )
         new = np.where(bad, t, new)
         new[edge] = 0.0
-        done = edge | (np.abs(new - t) <= tau2_tolerance(new, vmin[idx]))
+        change = np.abs(new - t)
+        done = edge | (remaining_error(change, prev[idx]) <= tau2_tolerance(new, vmin[idx]))
+        prev[idx] = change
         tau2[idx] = new
         iters[idx] = it
         converged[idx[done]] = True
