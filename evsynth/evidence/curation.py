@@ -10,7 +10,7 @@ sha256 of the bytes) and lists decisions on rows by their stable ``row_id``:
 * ``add``: a row the extractors missed, located by ``source_start``/``source_end`` or by a
   ``source_quote`` found exactly once in the report (``curation = "added"``).
 
-The file is read with ``yaml.safe_load`` only, validated completely before anything is applied,
+The file is read with the project's safe YAML reader (:mod:`evsynth._shared.yamlfile`: no aliases, no duplicate keys, size-capped) only, validated completely before anything is applied,
 and never rewritten by evsynth. Any problem raises :class:`~evsynth.errors.CurationError`
 naming the entry.
 """
@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from evsynth._shared.yamlfile import YamlProblem, load_yaml
 from evsynth.errors import CurationError
 from evsynth.evidence.frame import (
     REJECTED_COLUMNS,
@@ -243,7 +243,7 @@ def _check_value(name: str, value: Any, where: str, path: str) -> Any:
 
 
 def load_curation(path: str | Path) -> Curation:
-    """Read and validate a curation file (``yaml.safe_load``; the file is never written).
+    """Read and validate a curation file (safe reader, see the module doc; never written).
 
     Raises
     ------
@@ -254,10 +254,12 @@ def load_curation(path: str | Path) -> Curation:
     spath = str(p)
     if not p.is_file():
         raise CurationError(f"{spath}: no such curation file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CurationError(f"{spath}: not valid YAML: {exc}") from None
+    try:  # the project's safe reader: no aliases (billion laughs), no duplicate keys (a second
+        # "entries:" or "action:" would silently win), size cap, encodings decoded or refused
+        data, _lines = load_yaml(p)
+    except YamlProblem as exc:
+        where = f", line {exc.line}" if exc.line else ""
+        raise CurationError(f"{spath}{where}: {exc.message}") from None
     if not isinstance(data, dict):
         raise CurationError(
             f"{spath}: expected a mapping with 'papers:' and 'entries:' (see docs/curation.md)"

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evsynth._shared.files import spreadsheet_raw
 from evsynth.errors import EvsynthError, ExtractionError
 from evsynth.extraction.schema import EVIDENCE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS
 
@@ -352,11 +353,31 @@ def read_evidence(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise EvsynthError(f"{path}: no such evidence table; run 'evsynth extract --out DIR' first")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        frame = spreadsheet_raw(
+            pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        )
+    except pd.errors.EmptyDataError:
+        raise EvsynthError(f"{path}: the file is empty; not an evidence table") from None
+    except UnicodeDecodeError as exc:
+        raise EvsynthError(
+            f"{path}: not UTF-8 text (byte {exc.start}); evsynth writes evidence.csv as UTF-8: "
+            "if a spreadsheet saved it in another encoding, save it again as CSV UTF-8"
+        ) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise EvsynthError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
     missing = [c for c in EVIDENCE_COLUMNS if c not in frame]
     if missing:
-        raise EvsynthError(f"{path}: not an evidence table (missing columns {missing})")
+        shown = missing if len(missing) <= 6 else [*missing[:6], f"... {len(missing) - 6} more"]
+        raise EvsynthError(f"{path}: not an evidence table (missing columns {shown})")
     frame = frame[list(EVIDENCE_COLUMNS)]
     for col in FLOAT_COLUMNS + INT_COLUMNS:
         frame[col] = frame[col].replace("", None)
+        bad = pd.to_numeric(frame[col], errors="coerce").isna() & frame[col].notna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise EvsynthError(
+                f"{path}: row {i + 2} (row_id {frame['row_id'].iloc[i]!r}): {col} is "
+                f"{frame[col].iloc[i]!r}, not a number; fix the cell or re-extract"
+            )
     return conform_evidence(frame)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from evsynth._shared.display import FrameDisplay, frame_html
-from evsynth._shared.files import atomic_write_csv
+from evsynth._shared.files import atomic_write_csv, spreadsheet_raw
 from evsynth.errors import EvsynthError, ExtractionError
 from evsynth.evidence.frame import (
     _SHOWN,
@@ -213,9 +213,11 @@ class EvidenceTable(FrameDisplay):
             path = folder / name
             if not path.is_file():
                 return _empty(columns)
-            return pd.read_csv(path, dtype=str, keep_default_na=False)
+            return spreadsheet_raw(pd.read_csv(path, dtype=str, keep_default_na=False))
 
-        studies = pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+        studies = spreadsheet_raw(
+            pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+        )
         studies["n_total"] = pd.to_numeric(studies["n_total"].replace("", None)).astype("Int64")
         return cls(
             evidence=evidence,
@@ -306,6 +308,10 @@ def extract(
     """
     from evsynth.evidence.batch import expand, extract_many
 
+    if curation is not None:  # a malformed curation file is refused before any paper is read
+        from evsynth.evidence.curation import load_curation
+
+        curation = load_curation(curation)
     files = expand_paths(paths)
     proto = protocol_for(protocol, expand(paths))
     _progress(f"reading {len(files)} path(s)", progress)
@@ -409,10 +415,9 @@ def extract_documents(
         protocol=protocol,
     )
     if curation is not None:
-        from evsynth.evidence.curation import apply_curation, load_curation
+        from evsynth.evidence.curation import apply_curation
 
-        cur = load_curation(curation)
-        table = apply_curation(table, cur, documents=ok_docs)
+        table = apply_curation(table, curation, documents=ok_docs)
     return table
 
 

@@ -66,7 +66,8 @@ def _arm_columns(cells: list[TableCell]) -> dict[int, tuple[str, int | None]]:
 
 
 def _count(cell: TableCell | None, n: int | None) -> tuple[int, int, str] | None:
-    """(events, total, why) of a count cell, or None when the cell is not a count."""
+    """(events, total, why) of a count cell, or None when the cell is not a count; ``why``
+    names where the total comes from (the header is quoted, so that provenance can find it)."""
     if cell is None:
         return None
     m = _CELL.match(cell.text)
@@ -80,7 +81,11 @@ def _count(cell: TableCell | None, n: int | None) -> tuple[int, int, str] | None
         events, total, float(m.group("p")), m.group("p")
     ):
         return None  # "41 (9)" that is not 41/n: a mean (SD) or a median (range), not a count
-    why = "total from the cell" if m.group("t") else "total from the column header"
+    why = (
+        "total from the cell"
+        if m.group("t")
+        else f"total {total} from the column header '{cell.col_label.strip()}'"
+    )
     return events, total, why
 
 

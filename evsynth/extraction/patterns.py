@@ -30,8 +30,10 @@ __all__ = [
     "parse_interval",
 ]
 
-#: A decimal number as written in a paper: "0.45", "12", ".45", "1,280" is *not* one number.
-NUMBER = r"(?<![\w.])(?:\d{1,7}(?:\.\d{1,8})?|\.\d{1,8})(?![\d])"
+#: A decimal number as written in a paper: "0.45", "12", ".45" ("1,280" is *not* one number).
+#: Read whole or not at all: a number with more digits than allowed never matches a prefix
+#: of itself ("0.0499999999999999999" is not read as "0.049999999999999").
+NUMBER = r"(?<![\w.])(?:\d{1,7}(?:\.\d{1,15})?|\.\d{1,15})(?!\.?\d)"
 NUMBER_RE = re.compile(NUMBER)
 
 #: Dashes the reader normalizes to "-" (kept here for text that was not normalized).

@@ -24,7 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+
+from evsynth._shared.lazy import lazy_module
+
+optimize = lazy_module("scipy.optimize")
 
 # Estimator codes accepted by ``meta_analysis(method=...)`` (metafor's names).
 TAU2_METHODS = ("DL", "REML", "ML", "PM", "EB", "SJ", "HE", "HS")

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
 from evsynth.pooling.estimators import (
     DAMP_BELOW,
@@ -34,6 +34,9 @@ from evsynth.pooling.estimators import (
     remaining_error,
     tau2_tolerance,
 )
+from evsynth.pooling.result import inspection
+
+stats = lazy_module("scipy.stats")
 
 GOSH_METHODS = ("REML", "DL", "FE")
 
@@ -261,20 +264,22 @@ def subset_masks(k: int) -> np.ndarray:
     return masks[order]
 
 
+@inspection("gosh")
 def gosh(
     yi: Any,
     vi: Any = None,
     *,
     sei: Any = None,
     labels: Any = None,
-    method: str = "REML",
+    method: str | None = None,
     max_k: int = GOSH_MAX_K,
 ) -> pd.DataFrame:
     """Fit the meta-analysis to all 2^k - 1 subsets of the studies (GOSH plot data).
 
     Parameters
     ----------
-    yi, vi : effect sizes and sampling variances (or ``sei``)
+    yi, vi : effect sizes and sampling variances (or ``sei``), or a fitted
+        :class:`~evsynth.pooling.result.MetaAnalysis` as ``yi`` (its data and method)
     labels : study labels
     method : "REML" (default), "DL" or "FE"
     max_k : refuse more studies than this (2^k fits; default 20, about a million fits)
@@ -294,6 +299,16 @@ def gosh(
     subset by subset (same REML iteration, see :func:`fit_many`). Subsets of one study have
     tau² = 0, I² = 0, H² = 1, as metafor.
     """
+    from evsynth.pooling.result import MetaAnalysis
+
+    if isinstance(yi, MetaAnalysis):  # a fit: its data and estimator
+        if method not in (None, yi.method):
+            raise PoolingError(
+                f"a fitted model was passed with method={method!r} (the fit has "
+                f"{yi.method!r}); inspect the fit as it is, or fit again."
+            )
+        yi, vi, labels, method = list(yi.yi), list(yi.vi), list(yi.labels), yi.method
+    method = method or "REML"
     y, v, lab = _clean_input(yi, vi, sei, labels, what="gosh")
     k = len(y)
     if k < 2:

@@ -23,10 +23,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
 
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
 from evsynth.pooling.estimators import generalized_q, weighted_residuals
+
+optimize = lazy_module("scipy.optimize")
+stats = lazy_module("scipy.stats")
 
 TESTS = ("z", "knha", "adhoc")
 PI_METHODS = ("metafor", "hts")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evsynth.errors import PoolingError
+from evsynth.pooling.result import inspection
 
 _COLUMNS = ("estimate", "se", "statistic", "df", "pvalue", "tau2", "i2", "h2", "q", "q_pvalue")
 
@@ -31,15 +32,19 @@ def resolve_model(
     vi: Any,
     sei: Any,
     labels: Any,
-    method: str,
-    test: str,
-    level: float,
-    measure: str,
+    method: str | None,
+    test: str | None,
+    level: float | None,
+    measure: str | None,
+    *,
+    default_test: str = "adhoc",
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], dict[str, Any]]:
     """Arrays and fitting options from either a fitted ``MetaAnalysis`` or raw ``yi``/``vi``.
 
     A ``MetaAnalysis`` passed as ``yi`` supplies its data, labels, method, test, level and
-    measure (the other arguments are ignored).
+    measure; passing a different ``method``, ``test``, ``level`` or ``measure`` with it is an
+    error (the inspection would silently describe another model). With arrays, ``None`` means
+    the default (REML, ``default_test``, 0.95, GEN).
     """
     from evsynth.pooling.data import prepare_input
     from evsynth.pooling.result import MetaAnalysis
@@ -47,9 +52,29 @@ def resolve_model(
     if isinstance(yi, MetaAnalysis):
         m = yi
         opts = dict(method=m.method, test=m.test, level=m.level, measure=m.measure)
+        given = dict(method=method, test=test, level=level, measure=measure)
+        clash = [
+            f"{k}={v!r} (the fit has {opts[k]!r})"
+            for k, v in given.items()
+            if v is not None
+            and (str(v).upper() if k in ("method", "measure") else v)
+            != (str(opts[k]).upper() if k in ("method", "measure") else opts[k])
+        ]
+        if clash:
+            raise PoolingError(
+                "a fitted model was passed with other options: "
+                + "; ".join(clash)
+                + ". Inspect the fit as it is (res.leave_one_out(), ...), or fit again with "
+                "the options you want."
+            )
         return np.asarray(m.yi, float), np.asarray(m.vi, float), tuple(m.labels), opts
-    inp = prepare_input(yi, vi, sei=sei, labels=labels, measure=measure)
-    opts = dict(method=method, test=test, level=level, measure=inp.measure)
+    inp = prepare_input(yi, vi, sei=sei, labels=labels, measure=measure or "GEN")
+    opts = dict(
+        method=method or "REML",
+        test=test or default_test,
+        level=0.95 if level is None else level,
+        measure=inp.measure,
+    )
     return inp.yi, inp.vi, inp.labels, opts
 
 
@@ -79,16 +104,17 @@ def _frame(
     return pd.concat([head, body], axis=1)
 
 
+@inspection("leave_one_out")
 def leave_one_out(
     yi: Any,
     vi: Any = None,
     *,
     sei: Any = None,
     labels: Any = None,
-    method: str = "REML",
-    test: str = "adhoc",
-    level: float = 0.95,
-    measure: str = "GEN",
+    method: str | None = None,
+    test: str | None = None,
+    level: float | None = None,
+    measure: str | None = None,
 ) -> pd.DataFrame:
     """Refit the meta-analysis k times, each time without one study (metafor ``leave1out``).
 
@@ -136,6 +162,7 @@ def leave_one_out(
     return out
 
 
+@inspection("cumulative")
 def cumulative(
     yi: Any,
     vi: Any = None,
@@ -144,10 +171,10 @@ def cumulative(
     labels: Any = None,
     order: Sequence[Any] | None = None,
     decreasing: bool = False,
-    method: str = "REML",
-    test: str = "adhoc",
-    level: float = 0.95,
-    measure: str = "GEN",
+    method: str | None = None,
+    test: str | None = None,
+    level: float | None = None,
+    measure: str | None = None,
 ) -> pd.DataFrame:
     """Cumulative meta-analysis: add one study at a time (metafor ``cumul``).
 

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
 from evsynth.pooling.estimators import COMMON_EFFECT_METHODS, METHOD_NAMES, estimate_tau2
 from evsynth.pooling.inference import fit_coefficients, heterogeneity, q_profile_interval
 from evsynth.pooling.result import MetaRegression
+
+stats = lazy_module("scipy.stats")
 
 if TYPE_CHECKING:
     from evsynth.pooling.data import _Input

@@ -27,6 +27,7 @@ import pandas as pd
 from evsynth._shared.display import FrameDisplay
 from evsynth.errors import PoolingError
 from evsynth.pooling.gosh import GOSH_METHODS, _clean_input, _t_or_z_pvalue, fit_many
+from evsynth.pooling.result import inspection
 
 PERMUTATION_MAX_K = 20
 COMPTOL = math.sqrt(np.finfo(float).eps)  # metafor control comptol = .Machine$double.eps^0.5
@@ -118,14 +119,15 @@ def sign_matrix(k: int, start: int = 0, stop: int | None = None) -> np.ndarray:
     return 1.0 - 2.0 * bits
 
 
+@inspection("permutation_test")
 def permutation_test(
     yi: Any,
     vi: Any = None,
     *,
     sei: Any = None,
     labels: Any = None,
-    method: str = "REML",
-    test: str = "adhoc",
+    method: str | None = None,
+    test: str | None = None,
     max_k: int = PERMUTATION_MAX_K,
 ) -> PermutationTest:
     """Exact sign-flip permutation test of H0: mu = 0 (metafor ``permutest(exact=TRUE)``).
@@ -159,12 +161,23 @@ def permutation_test(
 
     if isinstance(yi, MetaAnalysis):
         model = yi
+        clash = [
+            f"{name}={given!r} (the fit has {have!r})"
+            for name, given, have in (("method", method, model.method), ("test", test, model.test))
+            if given is not None and str(given).lower() != str(have).lower()
+        ]
+        if clash:
+            raise PoolingError(
+                "a fitted model was passed with other options: "
+                + "; ".join(clash)
+                + ". Inspect the fit as it is, or fit again with the options you want."
+            )
         y, v, lab = np.asarray(model.yi), np.asarray(model.vi), model.labels
         method, test = model.method, model.test
     else:
         y, v, lab = _clean_input(yi, vi, sei, labels, what="permutation_test")
-    method = method.upper()
-    test = test.lower()
+    method = (method or "REML").upper()
+    test = (test or "adhoc").lower()
     k = len(y)
     if k < 2:
         raise PoolingError("The permutation test needs at least 2 studies.")

@@ -31,6 +31,29 @@ TEST_LABELS = {
 }
 
 
+#: inspection functions by verb, registered by the modules that define them (influence, bias,
+#: gosh, permutation, subgroup) with :func:`inspection`; the methods of a fit call them. They
+#: refit the model, so they import this module: the registry keeps this module from importing
+#: them back (no import circle).
+_VERBS: dict[str, Any] = {}
+
+
+def inspection(verb: str):
+    """Register a function that inspects a fitted :class:`MetaAnalysis` as ``res.<verb>()``."""
+
+    def register(func):
+        _VERBS[verb] = func
+        return func
+
+    return register
+
+
+def _verb(verb: str):
+    if verb not in _VERBS:  # the package __init__ imports every registering module
+        raise PoolingError(f"{verb} is not available: import evsynth.pooling first.")
+    return _VERBS[verb]
+
+
 def level_tag(level: float) -> str:
     """Column suffix for a confidence level: 0.95 -> '95', 0.975 -> '97_5'."""
     return f"{level * 100:.10g}".replace(".", "_")
@@ -216,7 +239,67 @@ class MetaAnalysis(FrameDisplay):
 
         return forest_plot(self, **kw)
 
+    def funnel_plot(self, **kw: Any) -> Any:
+        """Draw a funnel plot with :func:`evsynth.plots.funnel_plot` (imported lazily)."""
+        from evsynth.plots import funnel_plot
+
+        return funnel_plot(self, **kw)
+
+    # ----------------------------------------------------------------- inspecting the fit
+    # Each uses this fit's data, labels, measure, method, test and level (metafor's idiom:
+    # leave1out(res), cumul(res), regtest(res), trimfill(res), gosh(res), permutest(res)).
+    def leave_one_out(self) -> pd.DataFrame:
+        """The fit refitted without each study in turn (:func:`evsynth.leave_one_out`)."""
+        return _verb("leave_one_out")(self)
+
+    def cumulative(self, order: Any = None, decreasing: bool = False) -> pd.DataFrame:
+        """Cumulative meta-analysis, studies added in ``order`` (:func:`evsynth.cumulative`)."""
+        return _verb("cumulative")(self, order=order, decreasing=decreasing)
+
+    def gosh(self, **kw: Any) -> pd.DataFrame:
+        """Fits of every subset of the studies (:func:`evsynth.gosh`; ``max_k``)."""
+        return _verb("gosh")(self, **kw)
+
+    def egger(self, model: str = "rma", force: bool = False) -> Any:
+        """Egger's regression test on this fit's studies (:func:`evsynth.egger_test`)."""
+        return _verb("egger")(self, model=model, force=force)
+
+    def trim_and_fill(
+        self, estimator: str = "L0", side: str | None = None, force: bool = False
+    ) -> Any:
+        """Duval & Tweedie's trim-and-fill (:func:`evsynth.trim_and_fill`)."""
+        return _verb("trim_and_fill")(self, estimator=estimator, side=side, force=force)
+
+    def permutation_test(self, **kw: Any) -> Any:
+        """Exact or Monte Carlo permutation test of the pooled effect
+        (:func:`evsynth.permutation_test`; ``max_k``)."""
+        return _verb("permutation_test")(self, **kw)
+
+    def subgroups(self, groups: Any, between: str = "separate") -> Any:
+        """Subgroup analysis of this fit's studies by ``groups`` (one per study;
+        :func:`evsynth.subgroup_analysis`)."""
+        return _verb("subgroups")(self, groups=groups, between=between)
+
     # ----------------------------------------------------------------- display
+    def _repr_html_(self) -> str:
+        """The fit as an HTML table; for ratio measures the ratio-scale estimate, CI and PI
+        come first (as ``print`` shows them), the log-scale columns after."""
+        from evsynth._shared.display import frame_html
+
+        frame = self.to_frame()
+        if self.measure in RATIO_MEASURES:
+            t = level_tag(self.level)
+            ratio = self.transformed().drop(columns=["measure", "pvalue"])
+            ratio.columns = [self.measure] + [f"{self.measure}_{c}" for c in ratio.columns[1:]]
+            on_log = ["estimate", "se", f"ci_lower_{t}", f"ci_upper_{t}", f"pi_lower_{t}",
+                      f"pi_upper_{t}"]  # fmt: skip
+            head = frame[["measure", "method", "test", "k"]]
+            rest = frame.drop(columns=[*head.columns]).rename(
+                columns={c: f"log_{c}" for c in on_log}
+            )
+            frame = pd.concat([head, ratio, rest], axis=1)
+        return frame_html(frame, self._display_title, self._display_notes())
+
     def _display_notes(self) -> list[str]:
         return ([] if self.converged else [NOT_CONVERGED]) + list(self.notes)
 

@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evsynth._shared.display import FrameDisplay
+from evsynth._shared.lazy import lazy_module
 from evsynth.effects.counts import _labels, _two_by_two_cells, escalc
 from evsynth.errors import EffectSizeError, PoolingError
+
+stats = lazy_module("scipy.stats")
 
 _ArrayLike = Sequence[float] | np.ndarray | None
 

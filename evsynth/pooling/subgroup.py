@@ -28,11 +28,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evsynth._shared.display import FrameDisplay
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
 from evsynth.pooling.influence import resolve_model
+from evsynth.pooling.result import inspection
+
+stats = lazy_module("scipy.stats")
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class SubgroupAnalysis(FrameDisplay):
         return "\n".join(lines)
 
 
+@inspection("subgroups")
 def subgroup_analysis(
     yi: Any,
     vi: Any = None,
@@ -134,10 +138,10 @@ def subgroup_analysis(
     *,
     sei: Any = None,
     labels: Any = None,
-    method: str = "REML",
-    test: str = "adhoc",
-    level: float = 0.95,
-    measure: str = "GEN",
+    method: str | None = None,
+    test: str | None = None,
+    level: float | None = None,
+    measure: str | None = None,
     between: str = "separate",
 ) -> SubgroupAnalysis:
     """Meta-analysis within subgroups and a test for subgroup differences.

@@ -120,8 +120,10 @@ def _table(mapping: dict[str, str]) -> Rule:
 #: CR LF and lone CR become LF.
 line_endings = _sub(r"\r\n?", "\n")
 
-#: Soft hyphens (U+00AD), zero-width spaces/joiners and byte-order marks are removed.
-invisible_characters = _sub("[\u00ad\u200b\u200c\u200d\u2060\ufeff]", "")
+#: Soft hyphens (U+00AD), zero-width spaces/joiners and byte-order marks: removed by the reader
+#: (and ignored by verification, which must read numbers as the reader does).
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+invisible_characters = _sub(f"[{INVISIBLE}]", "")
 
 #: Ligatures as produced by PDF fonts become their letters.
 ligatures = _table(

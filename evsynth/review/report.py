@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,17 +170,28 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def md_text(text: object) -> str:
+    """Text from a paper made inert in Markdown: HTML special characters as entities (a title
+    with ``<img onerror=...>`` must not run in a Markdown viewer), Markdown link, image and
+    emphasis syntax backslash-escaped, line breaks as spaces."""
+    t = html.escape(str(text), quote=False).replace("\n", " ").replace("\r", " ")
+    return re.sub(r"([\\`*_\[\]!|#])", r"\\\1", t)
+
+
+def _md_prose(text: object) -> str:
+    """A paragraph or list item: escaped as :func:`md_text`, except `code spans` the report
+    writes itself (commands), which stay code."""
+    parts = re.split(r"(`[^`<>]{1,200}`)", str(text))
+    return "".join(p if p.startswith("`") and p.endswith("`") else md_text(p) for p in parts)
+
+
 def _md_table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "_(none)_\n"
     cols = list(frame.columns)
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    out = ["| " + " | ".join(md_text(c) for c in cols) + " |", "|" + "---|" * len(cols)]
     for _, r in frame.iterrows():
-        out.append(
-            "| "
-            + " | ".join(_fmt(r[c]).replace("|", "\\|").replace("\n", " ") for c in cols)
-            + " |"
-        )
+        out.append("| " + " | ".join(md_text(_fmt(r[c])) for c in cols) + " |")
     return "\n".join(out) + "\n"
 
 
@@ -349,24 +361,27 @@ def _with_protocol(out: dict, protocol: list[str]) -> dict:
 def report_markdown(inp: ReportInputs, figure_links: dict[str, str] | None = None) -> str:
     """Return the report as Markdown. ``figure_links`` maps caption -> relative path."""
     figure_links = figure_links or {}
-    parts = [f"# {inp.title}\n"]
+    parts = [f"# {md_text(inp.title)}\n"]
     for name, blocks in _sections(inp).items():
         parts.append(f"## {name}\n")
         for kind, payload in blocks:
             if kind == "p":
-                parts.append(f"{payload}\n")
+                parts.append(f"{_md_prose(payload)}\n")
             elif kind == "ul":
-                parts.append("\n".join(f"- {item}" for item in payload) + "\n")
+                parts.append("\n".join(f"- {_md_prose(item)}" for item in payload) + "\n")
             elif kind == "table":
                 parts.append(_md_table(payload))
             elif kind == "figures":
                 figs = [
-                    f"![{cap}]({figure_links.get(cap, str(p))})\n\n*{cap}*\n"
+                    f"![{md_text(cap)}]({figure_links.get(cap, str(p))})\n\n*{md_text(cap)}*\n"
                     for cap, p in payload.items()
                 ]
                 parts.append("\n".join(figs) or "_(none)_\n")
             elif kind == "pre":
-                parts.append(f"```\n{payload}\n```\n")
+                # a fence longer than any run of backticks inside, so nothing can close it early
+                runs = [len(m) for m in re.findall(r"`+", str(payload))]
+                fence = "`" * max(3, max(runs, default=0) + 1)
+                parts.append(f"{fence}\n{payload}\n{fence}\n")
     return "\n".join(parts)
 
 

@@ -292,9 +292,8 @@ def is_control_comparator(comparator: str) -> bool:
 def _against_comparator(rows: pd.DataFrame, question: Question) -> pd.Series:
     """Rows whose comparator is the question's: its protocol label, or an untreated arm."""
     cmp = rows["comparator"].fillna("").astype(str)
-    return cmp.map(is_control_comparator) | (
-        (cmp == question.comparator) & (question.comparator != "")
-    )
+    control = cmp.map(is_control_comparator).astype(bool)
+    return control | ((cmp == question.comparator) & (question.comparator != ""))
 
 
 def _poolable(rows: pd.DataFrame, question: Question, counts_measure: str) -> pd.DataFrame:

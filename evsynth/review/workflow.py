@@ -10,6 +10,7 @@ outputs, fixed figure metadata).
 from __future__ import annotations
 
 import hashlib
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,8 +132,12 @@ def run(
     if options is None:
         options = SynthesisOptions.from_protocol(proto) if proto else SynthesisOptions()
 
-    if curation not in (True, False, None) and not Path(curation).is_file():
-        raise EvsynthError(f"{curation}: no such curation file")
+    if curation not in (True, False, None):
+        if not Path(curation).is_file():
+            raise EvsynthError(f"{curation}: no such curation file")
+        from evsynth.evidence.curation import load_curation
+
+        load_curation(curation)  # a malformed file is refused before any paper is read
 
     _progress(f"reading and extracting {len(files)} file(s), each in its own process", progress)
     docs, rows, failures = extract_many(files, progress=progress, protocol=proto)
@@ -184,12 +189,19 @@ def run(
         title = f"evsynth: evidence of {len(files)} report(s) (no review protocol)"
     question = question_text(options)
     inputs = pd.DataFrame({"file": [p.name for p in files], "sha256": [_sha256(p) for p in files]})
+    command = ["evsynth", "run"]
+    if paths != bundled_papers():
+        command += [str(Path(p).resolve()) for p in paths]
+    if proto is not None and protocol is not None:
+        command += ["--protocol", proto.name or str(Path(proto.path).resolve())]
+    if cur:
+        command += ["--curation", str(Path(cur).resolve())]
+    elif curation in (False, None):
+        command += ["--no-curation"]
+    command += ["--out", str(out.resolve())]
     reproduce = [
         "pip install evsynth   # or: pip install . in a checkout",
-        "evsynth run "
-        + (" ".join(str(p) for p in paths) if paths != bundled_papers() else "")
-        + (f" --protocol {_protocol_arg(proto)}" if proto and protocol is not None else "")
-        + f" --out {out.name}",
+        shlex.join(command),
     ]
     if cur:
         reproduce.append(f"# curation applied: {cur.name} (sha256 {_sha256(cur)[:16]}…)")
@@ -213,10 +225,6 @@ def run(
     written.append(atomic_write_text(out / "report.html", report_html(inp)))
     _progress(f"done: outputs in {out.resolve()}", progress)
     return RunResult(out, evidence, studies, findings, synth, tuple(written), cur)
-
-
-def _protocol_arg(protocol) -> str:
-    return protocol.name or Path(protocol.path).name or "protocol.yaml"
 
 
 def _figures(synth: Synthesis, folder: Path) -> dict[str, tuple[Path, Path]]:
