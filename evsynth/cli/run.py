@@ -56,8 +56,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("primary analyses:")
     for _, r in primary.iterrows():
-        if r["status"] == "pooled":
+        if str(r["status"]).startswith("pooled"):
             est = f"{r['measure']} {r['estimate']:.2f} [{r['ci_lower']:.2f}, {r['ci_upper']:.2f}] (k={int(r['k'])})"
+            if r["status"] != "pooled":
+                est += f" {str(r['status']).removeprefix('pooled, ')}"
         elif r["status"] == "single study":
             est = f"{r['measure']} {r['estimate']:.2f} [{r['ci_lower']:.2f}, {r['ci_upper']:.2f}] single study, not pooled"
         else:

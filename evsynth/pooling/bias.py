@@ -162,6 +162,13 @@ def egger_test(
     notes = _check_k(k, force, "Egger's regression test")
     se = np.sqrt(v)
     lv = opts["level"]
+    if np.ptp(se) <= 1e-10 * se.max():
+        raise PoolingError(
+            f"Egger's regression test: all {k} studies have the same standard error "
+            f"({se[0]:.4g}), so the predictor sei is collinear with the intercept and the test "
+            "is undefined (metafor: 'Model matrix no longer of full rank'). Small-study effects "
+            "cannot be assessed from these studies; check that the vi/sei are the studies' own."
+        )
     if model == "rma":
         from evsynth.pooling.rma import meta_regression
 

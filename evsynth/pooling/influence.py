@@ -87,6 +87,7 @@ def _row(fit: Any) -> dict[str, Any]:
         row[c] = getattr(fit, c)
     row[f"ci_lower_{t}"] = fit.ci[0]
     row[f"ci_upper_{t}"] = fit.ci[1]
+    row["converged"] = fit.converged
     return row
 
 
@@ -97,7 +98,7 @@ def _frame(
 
     t = level_tag(opts["level"])
     order = ["k", "estimate", "se", f"ci_lower_{t}", f"ci_upper_{t}", "statistic", "df", "pvalue",
-             "tau2", "i2", "h2", "q", "q_pvalue"]  # fmt: skip
+             "tau2", "i2", "h2", "q", "q_pvalue", "converged"]  # fmt: skip
     body = pd.DataFrame(rows)[order]
     head = pd.DataFrame(first)
     return pd.concat([head, body], axis=1)
@@ -128,7 +129,8 @@ def leave_one_out(
     pandas.DataFrame
         One row per omitted study (``omitted`` = its label): ``k`` (studies left), estimate,
         se, CI (level in the column names), statistic, df, pvalue, tau2, i2 (percent), h2, q,
-        q_pvalue. ``attrs`` holds ``method``, ``test``, ``level``, ``measure`` and ``notes``.
+        q_pvalue, ``converged`` (False where the tau² solver found no optimum: do not use that
+        row). ``attrs`` holds ``method``, ``test``, ``level``, ``measure`` and ``notes``.
 
     Raises
     ------
@@ -155,6 +157,7 @@ def leave_one_out(
     ]
     if k == 2:
         notes.append("k = 2: each row is a single study, so tau², I² and Q are undefined (NaN).")
+    notes.extend(_convergence_notes(out))
     out.attrs.update(opts, notes=tuple(notes))
     return out
 
@@ -188,7 +191,7 @@ def cumulative(
     pandas.DataFrame
         Row i is the meta-analysis of the first i studies: ``added`` (the study added),
         ``order`` (its key, when given), k, estimate, se, CI, statistic, df, pvalue, tau2, i2,
-        h2, q, q_pvalue. The first row is one study: its own estimate with a z interval and NaN
+        h2, q, q_pvalue, ``converged`` (as in :func:`leave_one_out`). The first row is one study: its own estimate with a z interval and NaN
         heterogeneity (metafor reports tau² = 0 and I² = 0 there).
     """
     from evsynth.pooling.rma import meta_analysis
@@ -228,5 +231,17 @@ def cumulative(
             else f"{'decreasing' if decreasing else 'increasing'} order of the sort key (ties in input order)."
         )
     ]
+    notes.extend(_convergence_notes(out))
     out.attrs.update(opts, notes=tuple(notes))
     return out
+
+
+def _convergence_notes(frame: pd.DataFrame) -> list[str]:
+    """A warning naming the rows whose tau² solver did not converge (none: no note)."""
+    bad = frame.index[~frame["converged"].astype(bool)]
+    if len(bad) == 0:
+        return []
+    return [
+        f"WARNING: the tau² estimator did not converge in row(s) {list(map(int, bad))} "
+        "(column 'converged' is False); their numbers are unreliable."
+    ]

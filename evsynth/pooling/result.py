@@ -19,6 +19,11 @@ from evsynth.errors import PoolingError
 
 RATIO_MEASURES = ("HR", "OR", "RR", "IRR", "ROM")
 
+NOT_CONVERGED = (
+    "WARNING: the tau² estimator did NOT converge; every number below is unreliable "
+    "(try method='PM' or 'DL')."
+)
+
 TEST_LABELS = {
     "z": "z-test (normal quantiles)",
     "knha": "Hartung-Knapp-Sidik-Jonkman t-test",
@@ -90,6 +95,7 @@ class MetaAnalysis(FrameDisplay):
     weights : per-study weights in percent (sum 100), as metafor ``weights()``
     yi, vi, labels : the input
     notes : every choice made and every warning, in plain words
+    converged : False when the tau² solver found no optimum (then every number is unreliable)
     """
 
     measure: str
@@ -120,6 +126,7 @@ class MetaAnalysis(FrameDisplay):
     vi: tuple[float, ...]
     labels: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    converged: bool = True
 
     _display_title = "Meta-analysis"
 
@@ -173,6 +180,7 @@ class MetaAnalysis(FrameDisplay):
             f"tau2_ci_upper_{t}": self.tau2_ci[1],
             f"i2_ci_lower_{t}": self.i2_ci[0],
             f"i2_ci_upper_{t}": self.i2_ci[1],
+            "converged": self.converged,
         }
         return pd.DataFrame([row])
 
@@ -293,7 +301,7 @@ class MetaAnalysis(FrameDisplay):
         return frame_html(frame, self._display_title, self._display_notes())
 
     def _display_notes(self) -> list[str]:
-        return list(self.notes)
+        return ([] if self.converged else [NOT_CONVERGED]) + list(self.notes)
 
     def __str__(self) -> str:
         pct = f"{self.level * 100:g}%"
@@ -304,6 +312,8 @@ class MetaAnalysis(FrameDisplay):
             + (f"tau² estimator: {self.method})" if not common else "tau² = 0 assumed)"),
             "",
         ]
+        if not self.converged:
+            lines[1:1] = [NOT_CONVERGED]
         if not common:
             lines.append(
                 f"tau² (estimated amount of total heterogeneity): {_fmt(self.tau2)} ({pct} CI {_fmt(self.tau2_ci[0])}, {_fmt(self.tau2_ci[1])})"
@@ -364,9 +374,11 @@ class MetaRegression(FrameDisplay):
         the pair (m, k-p))
     q, q_df, q_pvalue : test for residual heterogeneity (QE)
     tau2, tau, i2, h2 : residual heterogeneity
-    r2 : pseudo-R² in percent (metafor: max(0, 100 (tau²_RE - tau²)/tau²_RE)); nan for FE/EE
+    r2 : pseudo-R² in percent (metafor: max(0, 100 (tau²_RE - tau²)/tau²_RE)); nan (undefined)
+        when tau²_RE is negligible (<= 1e-8 x median vi), where metafor prints 0
     tau2_ci, i2_ci, h2_ci : Q-profile CIs of residual tau², I², H²
     X : design matrix rows (with the intercept column)
+    converged : False when the tau² solver found no optimum (then every number is unreliable)
     """
 
     measure: str
@@ -404,6 +416,7 @@ class MetaRegression(FrameDisplay):
     vi: tuple[float, ...]
     labels: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    converged: bool = True
 
     _display_title = "Meta-regression"
 
@@ -451,20 +464,26 @@ class MetaRegression(FrameDisplay):
                     "i2": self.i2,
                     "h2": self.h2,
                     "r2": self.r2,
+                    "converged": self.converged,
                 }
             ]
         )
 
     def _display_notes(self) -> list[str]:
-        return [
-            f"QE({self.q_df}) = {self.q:.4f}, {_fmt_p(self.q_pvalue)}; "
-            + (
-                f"QM = chi²({self.qm_df[0]}) {self.qm:.4f}"
-                if self.qm_test == "chi2"
-                else f"F({self.qm_df[0]}, {self.qm_df[1]}) = {self.qm:.4f}"
-            )
-            + f", {_fmt_p(self.qm_pvalue)}; tau² = {self.tau2:.4g}; I² = {self.i2:.2f}%; R² = {self.r2:.2f}%"
-        ] + list(self.notes)
+        return (
+            ([] if self.converged else [NOT_CONVERGED])
+            + [
+                f"QE({self.q_df}) = {self.q:.4f}, {_fmt_p(self.q_pvalue)}; "
+                + (
+                    f"QM = chi²({self.qm_df[0]}) {self.qm:.4f}"
+                    if self.qm_test == "chi2"
+                    else f"F({self.qm_df[0]}, {self.qm_df[1]}) = {self.qm:.4f}"
+                )
+                + f", {_fmt_p(self.qm_pvalue)}; tau² = {self.tau2:.4g}; I² = {self.i2:.2f}%; R² = "
+                + ("undefined" if math.isnan(self.r2) else f"{self.r2:.2f}%")
+            ]
+            + list(self.notes)
+        )
 
     def __str__(self) -> str:
         common = self.method in ("FE", "EE")
@@ -474,6 +493,8 @@ class MetaRegression(FrameDisplay):
             + ("tau² = 0 assumed)" if common else f"tau² estimator: {self.method})"),
             "",
         ]
+        if not self.converged:
+            lines[1:1] = [NOT_CONVERGED]
         if not common:
             lines.append(
                 f"tau² (estimated amount of residual heterogeneity):     {_fmt(self.tau2)}"
@@ -485,7 +506,8 @@ class MetaRegression(FrameDisplay):
                 f"H² (unaccounted variability / sampling variability):   {_fmt(self.h2, 2)}"
             )
             lines.append(
-                f"R² (amount of heterogeneity accounted for):            {_fmt(self.r2, 2)}%"
+                "R² (amount of heterogeneity accounted for):            "
+                + ("undefined" if math.isnan(self.r2) else f"{_fmt(self.r2, 2)}%")
             )
             lines.append("")
         lines.append(

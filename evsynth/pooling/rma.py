@@ -195,7 +195,7 @@ def _fit_intercept_only(inp: _Input, method: str, test: str, level: float, pi: s
         pi=(float(pi_iv[0]), float(pi_iv[1])), pi_method=pi,
         tau2_ci=tuple(map(float, tau2_ci)), i2_ci=tuple(map(float, i2_ci)), h2_ci=tuple(map(float, h2_ci)),
         weights=weights, yi=tuple(map(float, yi)), vi=tuple(map(float, vi)), labels=inp.labels,
-        notes=tuple(notes),
+        notes=tuple(notes), converged=est.converged,
     )  # fmt: skip
 
 

@@ -798,8 +798,9 @@ def synthesize(
                 )
             else:
                 est, ci = res.estimate, res.ci
+            converged = getattr(res, "converged", True)
             row.update(
-                status="pooled",
+                status="pooled" if converged else "pooled, NOT converged",
                 estimate=float(tf(est)),
                 ci_lower=float(tf(ci[0])),
                 ci_upper=float(tf(ci[1])),
