@@ -585,6 +585,15 @@ class Synthesis(FrameDisplay):
         return f"Synthesis({len(self.pooled)} analyses of {n_q} questions)\n{table}"
 
 
+#: measures pooled on the log scale and shown as ratios (MD, SMD and RD are differences)
+RATIO_SCALE = ("HR", "OR", "RR", "IRR", "ROM")
+
+
+def _continuous_measure(measure: str) -> str:
+    """The ``continuous_measure`` of :func:`~evsynth.effects.effect_sizes` for a question."""
+    return measure if measure in ("MD", "SMD", "ROM") else "MD"
+
+
 def _measure_of(question: Question, options: SynthesisOptions) -> str:
     """The effect measure of a question, from its outcome's kind (and the protocol's measure)."""
     if question.kind == "time-to-event":
@@ -733,7 +742,11 @@ def synthesize(
                     )
                 row["reason"] = "; ".join(reasons)
                 if len(chosen) == 1:
-                    es = effect_sizes(chosen, counts_measure=options.counts_measure)
+                    es = effect_sizes(
+                        chosen,
+                        counts_measure=options.counts_measure,
+                        continuous_measure=_continuous_measure(measure),
+                    )
                     res = meta_analysis(
                         es["yi"].to_numpy(),
                         es["vi"].to_numpy(),
@@ -742,7 +755,7 @@ def synthesize(
                         test=spec.get("test", options.test),
                         measure=measure,
                     )
-                    tf = np.exp if measure != "RD" else (lambda v: v)
+                    tf = np.exp if measure in RATIO_SCALE else (lambda v: v)
                     row.update(
                         method=res.method,
                         test=res.test,
@@ -756,7 +769,11 @@ def synthesize(
                 row["notes"] = " ".join(dict.fromkeys(notes))
                 rows_out.append(row)
                 continue
-            es = effect_sizes(chosen, counts_measure=options.counts_measure)
+            es = effect_sizes(
+                chosen,
+                counts_measure=options.counts_measure,
+                continuous_measure=_continuous_measure(measure),
+            )
             labels = study_labels(chosen, q.outcome)
             if role == "bayesian":
                 res = bayesian_meta_analysis(
@@ -782,7 +799,7 @@ def synthesize(
                     method=res.method, test=res.test, pvalue=res.pvalue, tau2=res.tau2, i2=res.i2
                 )
                 notes.extend(res.notes)
-            ratio = measure != "RD"
+            ratio = measure in RATIO_SCALE
             tf = np.exp if ratio else (lambda v: v)
             if role == "bayesian":
                 est, ci = res.mu_median, res.mu_ci
