@@ -119,3 +119,21 @@ def test_plus_minus_sentence_and_cells_not_read_as_means():
     )
     ev = extract_document(read_string(table), load_protocol(PAIN))
     assert "means" not in set(ev["measure"])
+
+
+def test_forest_plot_of_md_has_a_linear_axis_with_the_null_at_zero(extracted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from evsynth.plots import forest_plot
+
+    _, synth = extracted
+    q = synth.questions[0]
+    fig = forest_plot(synth.results[(q.slug, "primary")], favours=q.favours)
+    labels = {t.get_text() for ax in fig.axes for t in ax.get_xticklabels()}
+    plt.close(fig)
+    # ticks -2, -1, 0 as differences (a ratio axis would print 0.5, 1, 2 and never 0 or -1)
+    assert {"\u22122", "\u22121", "0"} <= labels, labels
+    assert q.favours == ("Favours exercise", "Favours control")
