@@ -137,3 +137,22 @@ def test_forest_plot_of_md_has_a_linear_axis_with_the_null_at_zero(extracted):
     # ticks -2, -1, 0 as differences (a ratio axis would print 0.5, 1, 2 and never 0 or -1)
     assert {"\u22122", "\u22121", "0"} <= labels, labels
     assert q.favours == ("Favours exercise", "Favours control")
+
+
+def test_protocol_measure_smd_pools_arm_means_and_lists_the_reported_md(tmp_path):
+    text = PAIN.read_text(encoding="utf-8").replace("measure: MD", "measure: SMD")
+    (tmp_path / "smd.yaml").write_text(text, encoding="utf-8")
+    protocol = load_protocol(tmp_path / "smd.yaml")
+    table = evsynth.extract(sorted(PAPERS.glob("*.txt")), protocol=protocol, progress=False)
+    synth = evsynth.synthesize(table.evidence, table.studies, protocol=protocol)
+    primary = synth.pooled[synth.pooled["analysis"] == "primary"].iloc[0]
+    ref = REF["smd_reml_adhoc"]
+    assert (primary["measure"], int(primary["k"]), primary["studies"]) == (
+        "SMD",
+        2,
+        "alder2021; brandt2022",
+    )
+    assert primary["estimate"] == pytest.approx(ref["estimate"], rel=METAFOR_ITERATIVE_RTOL)
+    assert primary["ci_lower"] == pytest.approx(ref["ci_lb"], rel=METAFOR_ITERATIVE_RTOL)
+    assert primary["tau2"] == pytest.approx(ref["tau2"], rel=METAFOR_ITERATIVE_RTOL)
+    assert "1 row(s) report a MD (chen2023)" in primary["notes"]

@@ -296,7 +296,9 @@ def _against_comparator(rows: pd.DataFrame, question: Question) -> pd.Series:
     return control | ((cmp == question.comparator) & (question.comparator != ""))
 
 
-def _poolable(rows: pd.DataFrame, question: Question, counts_measure: str) -> pd.DataFrame:
+def _poolable(
+    rows: pd.DataFrame, question: Question, counts_measure: str, measure: str = "MD"
+) -> pd.DataFrame:
     """Rows that carry an estimate that can be pooled for the question's outcome kind, against
     its comparator: hazard ratios with a CI (time-to-event); complete 2x2 counts or a reported
     ratio of the counts measure with a CI (binary); mean differences or arm means (continuous);
@@ -305,7 +307,11 @@ def _poolable(rows: pd.DataFrame, question: Question, counts_measure: str) -> pd
     if question.kind == "time-to-event":
         mask = (rows["measure"] == "HR") & has_ci
     elif question.kind == "continuous":
-        mask = rows["measure"].isin(CONTINUOUS_ROW_MEASURES)
+        # arm means become any measure; a reported MD or SMD only itself (and ROM is never
+        # reported as such: it needs the means)
+        mask = (rows["measure"] == "means") | (
+            rows["measure"].isin(CONTINUOUS_ROW_MEASURES) & (rows["measure"] == measure)
+        )
     elif question.kind == "rate":
         mask = rows["measure"].isin(RATE_ROW_MEASURES) & has_ci
     else:
@@ -644,7 +650,7 @@ def synthesize(
     results: dict = {}
     questions = questions_from(evidence, options)
     for q in questions:
-        poolable = _poolable(q.rows, q, options.counts_measure)
+        poolable = _poolable(q.rows, q, options.counts_measure, _measure_of(q, options))
         proxies = set(options.proxies.get(q.outcome, ()))
         not_poolable = q.rows.drop(index=poolable.index)
         base = {
@@ -718,6 +724,16 @@ def synthesize(
                 notes.append(
                     f"{', '.join(used)}: {'/'.join(sorted(proxies))} used as a proxy for {q.outcome}."
                 )
+            if q.kind == "continuous" and role == "primary":
+                other = q.rows[
+                    q.rows["measure"].isin(["MD", "SMD"]) & (q.rows["measure"] != measure)
+                ]
+                if len(other):
+                    notes.append(
+                        f"{len(other)} row(s) report a {'/'.join(sorted(set(other['measure'])))} "
+                        f"({', '.join(sorted(set(other['study_id'])))}), which cannot be pooled as "
+                        f"{measure} without the arms' means and SDs; they are listed but not pooled."
+                    )
             within = _within_contrasts(q.rows, q)
             if len(within) and role == "primary":
                 notes.append(

@@ -64,7 +64,11 @@ out$end_to_end <- list(
                    tau2 = fit$tau2, pval = fit$pval),
   reml_z = list(estimate = as.numeric(fitz$b), ci_lb = fitz$ci.lb, ci_ub = fitz$ci.ub,
                 tau2 = fitz$tau2, pval = fitz$pval),
-  smd_yi = c(smd_a$yi, smd_b$yi), smd_vi = c(smd_a$vi, smd_b$vi))
+  smd_yi = c(smd_a$yi, smd_b$yi), smd_vi = c(smd_a$vi, smd_b$vi),
+  # protocol measure SMD: the two papers with arm means pool; paper C's MD cannot become an SMD
+  smd_reml_adhoc = with(rma(c(smd_a$yi, smd_b$yi), c(smd_a$vi, smd_b$vi), method = "REML",
+                             test = "adhoc", control = list(threshold = 1e-12)),
+                        list(estimate = as.numeric(b), ci_lb = ci.lb, ci_ub = ci.ub, tau2 = tau2)))
 
 writeLines(toJSON(out, digits = I(15), auto_unbox = TRUE, pretty = TRUE),
            file.path("validation", "metafor", "continuous.json"))
