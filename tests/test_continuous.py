@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import evsynth
@@ -156,3 +157,29 @@ def test_protocol_measure_smd_pools_arm_means_and_lists_the_reported_md(tmp_path
     assert primary["ci_lower"] == pytest.approx(ref["ci_lb"], rel=METAFOR_ITERATIVE_RTOL)
     assert primary["tau2"] == pytest.approx(ref["tau2"], rel=METAFOR_ITERATIVE_RTOL)
     assert "1 row(s) report a MD (chen2023)" in primary["notes"]
+
+
+def test_an_evidence_table_written_before_the_mean_columns_still_reads(tmp_path):
+    from evsynth.evidence.frame import read_evidence
+
+    old = pd.read_csv(HERE.parent / "extracted" / "evidence.csv", dtype=str, keep_default_na=False)
+    old = old.drop(columns=["mean_int", "sd_int", "mean_ctl", "sd_ctl"])
+    old.to_csv(tmp_path / "evidence.csv", index=False)
+    ev = read_evidence(tmp_path / "evidence.csv")
+    assert len(ev) == len(old) and ev["mean_int"].isna().all()
+    assert ev["mean_int"].dtype == "float64"
+
+
+def test_change_from_baseline_table_with_plus_minus_middle_dots_and_true_minus():
+    text = (
+        "Table 2. Change from baseline at 6 months\n"
+        "| Outcome | Exercise therapy (n=64) | Usual care (n=66) | p value |\n"
+        "| Pain intensity | \u22121\u00b78 \u00b1 1\u00b74 | \u22120\u00b79 \u00b1 1\u00b76 | 0\u00b7001 |\n"
+        "| Median pain days (IQR) | 4 (2\u20137) | 6 (3\u20139) | 0\u00b704 |\n"
+    )
+    ev = extract_document(read_string(text), load_protocol(PAIN))
+    means = ev[ev["measure"] == "means"]
+    assert len(means) == 1  # the median (IQR) row is not a mean (SD)
+    r = means.iloc[0]
+    assert [r[c] for c in COLS] == ["means", "pain", -1.8, 1.4, 64, -0.9, 1.6, 66]
+    assert (r["p_value"], r["intervention"], r["comparator"]) == (0.001, "exercise", "control")

@@ -21,7 +21,12 @@ import pandas as pd
 
 from evsynth._shared.files import spreadsheet_raw
 from evsynth.errors import EvsynthError, ExtractionError
-from evsynth.extraction.schema import EVIDENCE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS
+from evsynth.extraction.schema import (
+    EVIDENCE_COLUMNS,
+    FLOAT_COLUMNS,
+    INT_COLUMNS,
+    LATER_COLUMNS,
+)
 
 __all__ = ["conform_evidence", "empty_evidence", "row_ids", "find_conflicts", "read_evidence"]
 
@@ -354,6 +359,9 @@ def read_evidence(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise EvsynthError(f"{path}: no such evidence table; run 'evsynth extract --out DIR' first")
     frame = spreadsheet_raw(pd.read_csv(path, dtype=str, keep_default_na=False))
+    for col in LATER_COLUMNS:  # a table written before these columns existed: they are empty
+        if col not in frame and "total_ctl" in frame:
+            frame[col] = ""
     missing = [c for c in EVIDENCE_COLUMNS if c not in frame]
     if missing:
         raise EvsynthError(f"{path}: not an evidence table (missing columns {missing})")

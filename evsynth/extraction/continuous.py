@@ -38,6 +38,7 @@ _MEAN_CELL = re.compile(
     rf"^\s{{0,3}}(?P<m>{_SIGNED})\s{{0,3}}(?:\(\s{{0,2}}(?:SD\s{{0,2}}[=:]?\s{{0,2}})?(?P<s>{NUMBER})"
     rf"\s{{0,2}}\)|(?P<pm>±|\+/-)\s{{0,3}}(?P<s2>{NUMBER}))\s{{0,3}}[*†‡]?\s{{0,3}}$"
 )
+_CHANGE = re.compile(r"(?i)(?:change|difference)s?\s{1,3}(?:from|since|over)\s{1,3}baseline")
 _SAYS_MEAN = re.compile(r"(?i)\bmean\b|\bSD\b|±|standard\s+deviation")
 _SAYS_OTHER = re.compile(r"(?i)median|IQR|interquartile|range|n\s*\(%\)|%|SE\b|SEM\b|95\s*%")
 #: one arm's value in a sentence: "mean 5.2 (SD 1.1)", "5.2 ± 1.1", "5.2 (SD = 1.1)"
@@ -71,7 +72,8 @@ def _mean_cell(text: str) -> tuple[float, float, bool] | None:
 def mean_table_rows(maker: RowMaker) -> None:
     """A ``means`` row for each body row of mean (SD) cells of every arms-as-columns table."""
     for table in maker.doc.tables:
-        if table.cells and not _SKIP_TABLE.search(table.caption or ""):
+        caption = _CHANGE.sub("", table.caption or "")  # "change from baseline" is an outcome
+        if table.cells and not _SKIP_TABLE.search(caption):
             _mean_table(maker, table)
 
 

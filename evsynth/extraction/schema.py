@@ -63,6 +63,8 @@ FLOAT_COLUMNS = (
 INT_COLUMNS = (
     "events_int", "total_int", "events_ctl", "total_ctl", "source_start", "source_end", "page",
 )  # fmt: skip
+#: columns added after the first release: an evidence.csv written before them reads with them empty
+LATER_COLUMNS = ("mean_int", "sd_int", "mean_ctl", "sd_ctl")
 #: every other column is text ('' when missing)
 NUMERIC_COLUMNS = FLOAT_COLUMNS + INT_COLUMNS
 
