@@ -59,17 +59,23 @@ def _with_notes(res: EffectSize | NotEstimable, extra: list[str]) -> EffectSize 
     return NotEstimable(res.reason, res.measure, res.method, res.notes + tuple(extra))
 
 
+def _from_ci(row: Mapping, compute, measure: str) -> EffectSize | NotEstimable:
+    """``compute(estimate, ci_lower, ci_upper, level=, measure=)`` on a row, noting an assumed
+    level."""
+    level, notes = _level(row)
+    res = compute(
+        _get(row, "estimate"),
+        _get(row, "ci_lower"),
+        _get(row, "ci_upper"),
+        level=level,
+        measure=measure,
+    )
+    return _with_notes(res, notes)
+
+
 def _ratio_row(row: Mapping, measure: str) -> EffectSize | NotEstimable:
     if _has(row, "ci_lower", "ci_upper"):
-        level, notes = _level(row)
-        res = log_ratio_from_ci(
-            _get(row, "estimate"),
-            _get(row, "ci_lower"),
-            _get(row, "ci_upper"),
-            level=level,
-            measure=measure,
-        )
-        return _with_notes(res, notes)
+        return _from_ci(row, log_ratio_from_ci, measure)
     if _has(row, "estimate", "p_value"):
         return log_ratio_from_p(
             _get(row, "estimate"),
@@ -179,15 +185,7 @@ def _continuous_row(row: Mapping, measure: str, wanted: str) -> EffectSize | Not
             wanted,
         )
     if _has(row, "estimate", "ci_lower", "ci_upper"):
-        level, notes = _level(row)
-        res = difference_from_ci(
-            _get(row, "estimate"),
-            _get(row, "ci_lower"),
-            _get(row, "ci_upper"),
-            level=level,
-            measure=measure,
-        )
-        return _with_notes(res, notes)
+        return _from_ci(row, difference_from_ci, measure)
     return NotEstimable(f"{measure} reported without a CI: its variance is unknown", measure)
 
 
