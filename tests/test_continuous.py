@@ -183,3 +183,18 @@ def test_change_from_baseline_table_with_plus_minus_middle_dots_and_true_minus()
     r = means.iloc[0]
     assert [r[c] for c in COLS] == ["means", "pain", -1.8, 1.4, 64, -0.9, 1.6, 66]
     assert (r["p_value"], r["intervention"], r["comparator"]) == (0.001, "exercise", "control")
+
+
+def test_every_mean_sd_and_arm_size_verifies_against_the_papers(extracted):
+    from evsynth.evidence.provenance import row_problems
+
+    table, _ = extracted
+    for _, row in table.evidence.iterrows():
+        original = evsynth.read(PAPERS / row["report"]).original
+        problems = row_problems(row, original)
+        assert [p for p in problems if p["level"] == "error"] == [], problems
+    # a mean that is not in the quote is an error
+    row = table.evidence[table.evidence["measure"] == "means"].iloc[0].copy()
+    row["mean_int"] = 3.7
+    original = evsynth.read(PAPERS / row["report"]).original
+    assert [p["field"] for p in row_problems(row, original) if p["level"] == "error"] == ["mean_int"]

@@ -36,6 +36,7 @@ STRING_COLUMNS = tuple(c for c in EVIDENCE_COLUMNS if c not in FLOAT_COLUMNS + I
 CHECKED_NUMBERS = (
     "estimate", "ci_lower", "ci_upper", "p_value",
     "events_int", "total_int", "events_ctl", "total_ctl", "rate_se",
+    "mean_int", "sd_int", "mean_ctl", "sd_ctl",
 )  # fmt: skip
 _ID_FIELDS = (
     "report", "measure", "outcome", "intervention", "intervention_detail", "analysis", "table",

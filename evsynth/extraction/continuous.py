@@ -136,25 +136,41 @@ def _mean_table(maker: RowMaker, table: Table) -> None:
             table=table.label,
             extractor="table_arm_means",
             notes="; ".join(
-                [*found.notes, "arm sizes from the column headers (quoted in the header)"]
+                [
+                    *found.notes,
+                    f"total {n_i} from the column header '{ci.col_label.strip()}'",
+                    f"total {n_c} from the column header '{cc.col_label.strip()}'",
+                ]
             ),
         )
 
 
-def _sizes(text: str) -> dict[tuple[str, str], int]:
-    """Arm sizes the paper states ("exercise group (n = 52)"): (role, label or words) -> n."""
-    out: dict[tuple[str, str], int] = {}
-    for arm in arm_mentions(text):
+_N_AFTER = re.compile(r"[^.;()]{0,20}?\(\s{0,2}[nN]\s{0,2}=\s{0,2}\d{1,6}\s{0,2}\)")
+
+
+def _size_phrase(maker: RowMaker, start: int, end: int) -> str:
+    """The original text of an arm mention with its "(n = 52)" (normalized offsets)."""
+    m = _N_AFTER.match(maker.doc.text, end)
+    a, b = maker.doc.to_original(start, m.end() if m else end)
+    return maker.doc.original[a:b]
+
+
+def _sizes(maker: RowMaker) -> dict[tuple[str, str], tuple[int, str]]:
+    """Arm sizes the paper states ("exercise group (n = 52)"): (role, label or words) ->
+    (n, the phrase as written)."""
+    out: dict[tuple[str, str], tuple[int, str]] = {}
+    for arm in arm_mentions(maker.doc.text):
         if arm.n is not None:
-            out.setdefault((arm.role, arm.label or arm.as_written.lower()), arm.n)
+            key = (arm.role, arm.label or arm.as_written.lower())
+            if key not in out:
+                out[key] = (arm.n, _size_phrase(maker, arm.start, arm.end))
     return out
 
 
 def continuous_rows(maker: RowMaker, sentences: list[Sentence]) -> None:
     """``means`` rows from sentences with two arms' means and SDs, and ``MD``/``SMD`` rows from
     reported differences with their CI."""
-    text = maker.doc.text
-    sizes: dict[tuple[str, str], int] | None = None
+    sizes: dict[tuple[str, str], tuple[int, str]] | None = None
     for s in sentences:
         st = s.text
         for m in _DIFF.finditer(st):
@@ -174,17 +190,19 @@ def continuous_rows(maker: RowMaker, sentences: list[Sentence]) -> None:
             continue
         (vi, ai), (vc, ac) = treated[0], controls[0]
         if sizes is None:
-            sizes = _sizes(text)
+            sizes = _sizes(maker)
         ns = []
         notes = []
-        for arm in (ai, ac):
+        for arm, total in ((ai, "total_int"), (ac, "total_ctl")):
             if arm.n is not None:
                 ns.append(arm.n)
+                phrase = _size_phrase(maker, s.start + arm.start, s.start + arm.end)
+                notes.append(f"{total} {arm.n} from '{phrase}'")
                 continue
-            n = sizes.get((arm.role, arm.label or arm.as_written.lower()))
+            n, phrase = sizes.get((arm.role, arm.label or arm.as_written.lower()), (None, ""))
             ns.append(n)
             if n is not None:
-                notes.append(f"n = {n} of the {arm.as_written} stated elsewhere in the paper")
+                notes.append(f"{total} {n} stated elsewhere in the paper: '{phrase}'")
         outs = find_outcomes(st)
         lo = min(vi.start(), vc.start(), ai.start, ac.start)
         hi = max(vi.end(), vc.end(), ai.end, ac.end)
