@@ -198,3 +198,36 @@ def test_every_mean_sd_and_arm_size_verifies_against_the_papers(extracted):
     row["mean_int"] = 3.7
     original = evsynth.read(PAPERS / row["report"]).original
     assert [p["field"] for p in row_problems(row, original) if p["level"] == "error"] == ["mean_int"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Pain scores, mean (SD), were 3.4 (1.0) in the exercise group (n = 30) and 4.1 (1.2) in "
+        "the control group (n = 31).",
+        "Pain (mean [SD]) was 3.4 [1.0] in the exercise group (n = 30) versus 4.1 [1.2] in the "
+        "control group (n = 31).",
+    ],
+)
+def test_sentence_means_when_the_sentence_says_mean_sd(sentence):
+    ev = extract_document(read_string(sentence), load_protocol(PAIN))
+    r = ev[ev["measure"] == "means"].iloc[0]
+    assert [r[c] for c in COLS] == ["means", "pain", 3.4, 1.0, 30, 4.1, 1.2, 31]
+
+
+def test_md_with_a_unit_before_its_ci_and_percentages_are_not_means():
+    ev = extract_document(
+        read_string("Pain was lower with exercise (MD \u22120.8 points, 95% CI \u22121.2 to \u22120.4)."),
+        load_protocol(PAIN),
+    )
+    assert list(ev[ev["measure"] == "MD"][["estimate", "ci_lower", "ci_upper"]].iloc[0]) == [
+        -0.8,
+        -1.2,
+        -0.4,
+    ]
+    ev = extract_document(
+        read_string("Pain flares occurred in 12 (40%) of the exercise group and 14 (45%) of the "
+                    "control group."),
+        load_protocol(PAIN),
+    )  # fmt: skip
+    assert "means" not in set(ev["measure"])

@@ -46,11 +46,20 @@ _ARM_VALUE = re.compile(
     rf"(?:(?i:mean)\s{{1,3}}(?:(?:of|was|=)\s{{1,3}})?)?(?P<m>{_SIGNED})\s{{0,2}}(?:\w{{1,10}}\s{{0,2}})?"
     rf"(?:\(\s{{0,2}}SD\s{{0,2}}[=:]?\s{{0,2}}(?P<s>{NUMBER})\s{{0,2}}\)|(?:±|\+/-)\s{{0,2}}(?P<s2>{NUMBER}))"
 )
+#: "m (s)" in a sentence that says its values are means and SDs ("mean (SD)", "mean [SD]")
+_PLAIN_VALUE = re.compile(
+    rf"(?P<m>{_SIGNED})\s{{0,2}}[(\[]\s{{0,2}}(?P<s>{NUMBER})\s{{0,2}}[)\]](?P<s2>)"
+)
+_SAYS_MEAN_SD = re.compile(
+    r"(?i)\bmean\s{0,2}(?:[(\[]\s{0,2}SD\s{0,2}[)\]]|±\s{0,2}SD)|\bmeans?\s{1,3}and\s{1,3}"
+    r"(?:SDs?|standard\s{1,3}deviations?)"
+)
 #: a reported difference: label, estimate, CI
 _DIFF = re.compile(
     r"(?<![\w-])(?P<label>W?MD|SMD|(?i:(?:weighted\s{1,3})?mean\s{1,3}difference"
     r"|standardi[sz]ed\s{1,3}mean\s{1,3}difference)|Hedges['’]?\s{0,1}g)"
-    r"(?![\w])[^\d;]{0,40}?(?P<est>" + _SIGNED + r")\s{0,3}[,;:]?\s{0,3}[(\[]?\s{0,2}"
+    r"(?![\w])[^\d;]{0,40}?(?P<est>" + _SIGNED + r")(?:\s{1,2}[a-zA-Z/]{1,12}(?=[\s,;(\[]))?"
+    r"\s{0,3}[,;:]?\s{0,3}[(\[]?\s{0,2}"
     rf"(?:{CI_LABEL}\s{{0,3}}[:=,]?\s{{0,3}})?[(\[]?\s{{0,2}}(?P<lo>{_SIGNED})"
     rf"(?:\s{{1,3}}to\s{{1,3}}|\s{{0,2}},\s{{0,2}}|\s{{0,2}}-\s{{0,2}})(?P<hi>{_SIGNED})"
 )
@@ -176,6 +185,9 @@ def continuous_rows(maker: RowMaker, sentences: list[Sentence]) -> None:
         for m in _DIFF.finditer(st):
             _difference_row(maker, s, m)
         values = list(_ARM_VALUE.finditer(st))
+        said = _SAYS_MEAN_SD.search(st)
+        if len(values) < 2 and said:
+            values = list(_PLAIN_VALUE.finditer(st, said.end()))
         if len(values) < 2:
             continue
         arms = [a for a in arm_mentions(st)]
