@@ -32,6 +32,9 @@ ANALYSIS_NAMES: dict[str, str] = {
     "PAS": "PAS",
     "PFT": "PFT",
     "CLL": "CLL",
+    "MD": "MD",
+    "SMD": "SMD",
+    "ROM": "logROM",
 }
 RATIO_MEASURES = ("HR", "OR", "RR")
 
@@ -73,7 +76,7 @@ def back_transform(
     RD and PR -> identity.
     """
     x = np.asarray(values, dtype=float)
-    if measure in RATIO_MEASURES:
+    if measure in RATIO_MEASURES or measure == "ROM":
         return np.exp(x)
     if measure == "PLO":
         return transf_ilogit(x)

@@ -21,7 +21,12 @@ import pandas as pd
 
 from evsynth._shared.files import spreadsheet_raw
 from evsynth.errors import EvsynthError, ExtractionError
-from evsynth.extraction.schema import EVIDENCE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS
+from evsynth.extraction.schema import (
+    EVIDENCE_COLUMNS,
+    FLOAT_COLUMNS,
+    INT_COLUMNS,
+    LATER_COLUMNS,
+)
 
 __all__ = ["conform_evidence", "empty_evidence", "row_ids", "find_conflicts", "read_evidence"]
 
@@ -31,6 +36,7 @@ STRING_COLUMNS = tuple(c for c in EVIDENCE_COLUMNS if c not in FLOAT_COLUMNS + I
 CHECKED_NUMBERS = (
     "estimate", "ci_lower", "ci_upper", "p_value",
     "events_int", "total_int", "events_ctl", "total_ctl", "rate_se",
+    "mean_int", "sd_int", "mean_ctl", "sd_ctl",
 )  # fmt: skip
 _ID_FIELDS = (
     "report", "measure", "outcome", "intervention", "intervention_detail", "analysis", "table",
@@ -366,6 +372,9 @@ def read_evidence(path: str | Path) -> pd.DataFrame:
         ) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise EvsynthError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    for col in LATER_COLUMNS:  # a table written before these columns existed: they are empty
+        if col not in frame and "total_ctl" in frame:
+            frame[col] = ""
     missing = [c for c in EVIDENCE_COLUMNS if c not in frame]
     if missing:
         shown = missing if len(missing) <= 6 else [*missing[:6], f"... {len(missing) - 6} more"]

@@ -13,6 +13,11 @@ import pandas as pd
 
 from evsynth.errors import ExtractionError
 from evsynth.extraction.context import Context
+from evsynth.extraction.continuous import (
+    continuous_rows,
+    mean_table_rows,
+    p_only_rows_superseded,
+)
 from evsynth.extraction.count_tables import arm_count_table_rows
 from evsynth.extraction.counts import arm_size_mentions, count_rows
 from evsynth.extraction.estimates import estimate_rows
@@ -95,6 +100,9 @@ def _extract(doc: Document) -> pd.DataFrame:
     rate_rows(maker, sentences, ctx, single_arm_intervention(doc.text, doc.title))
     table_rows(maker)
     arm_count_table_rows(maker)
+    mean_table_rows(maker)
+    continuous_rows(maker, sentences)
+    p_only_rows_superseded(maker)
     text_table_rows(maker, parsed_table_spans(doc))
     frame = pd.DataFrame(maker.rows, columns=list(EVIDENCE_COLUMNS))
     if not frame.empty:

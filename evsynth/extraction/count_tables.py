@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 
 from evsynth.extraction.arms import arm_role
 from evsynth.extraction.counts import pct_matches
@@ -29,7 +30,7 @@ from evsynth.extraction.labels import (
 from evsynth.extraction.rows import RowMaker
 from evsynth.reading.document import Table, TableCell
 
-__all__ = ["arm_count_table_rows"]
+__all__ = ["ArmColumns", "arm_count_table_rows", "table_arms"]
 
 _HEADER_N = re.compile(r"[(\[,]?\s*[nN]\s*=\s*(?P<n>\d{1,3}(?:,\d{3})+|\d{1,6})\s*[)\]]?")
 _NOT_ARM = re.compile(
@@ -47,6 +48,18 @@ _CELL = re.compile(
 #: a row that is the whole study population, not a stratum
 _WHOLE = re.compile(r"(?i)^\s*(?:all|overall|total|whole|entire|any)\b")
 _P_CELL = re.compile(r"^\s*(?P<op>[<>≤≥=])?\s*(?P<v>0?\.\d{1,6}|1(?:\.0+)?)\s*[*†‡]?\s*$")
+
+
+@dataclass(frozen=True)
+class ArmColumns:
+    """Arm columns of a table: ``arms`` col -> (header without its n, n or None), ``roles``
+    col -> (role, protocol label), the treated and comparator columns, and notes on the choice."""
+
+    arms: dict[int, tuple[str, int | None]]
+    roles: dict[int, tuple[str, str]]
+    treated: tuple[int, ...]
+    controls: tuple[int, ...]
+    notes: tuple[str, ...]
 
 
 def _arm_columns(cells: list[TableCell]) -> dict[int, tuple[str, int | None]]:
@@ -121,22 +134,33 @@ def arm_count_table_rows(maker: RowMaker) -> None:
             _table(maker, table)
 
 
-def _table(maker: RowMaker, table: Table) -> None:
-    cells = list(table.cells)
+def table_arms(cells: list[TableCell]) -> ArmColumns | None:
+    """The arm columns of a table whose columns are arms, with their roles, or None when the
+    table has no treated and comparator column."""
     arms = _arm_columns(cells)
     if len(arms) < 2:
-        return
+        return None
     roles = {j: _role(name) for j, (name, _) in arms.items()}
     treated = [j for j in arms if roles[j][0] == "intervention"]
     controls = [j for j in arms if roles[j][0] == "comparator"]
-    notes_table = []
+    notes = []
     if not controls and len(arms) == 2:
         treated, controls = [min(arms)], [max(arms)]
-        notes_table.append(
+        notes.append(
             "no header names the comparator: the second arm column is taken as the comparator"
         )
     if not treated or not controls:
+        return None
+    return ArmColumns(arms, roles, tuple(treated), tuple(controls), tuple(notes))
+
+
+def _table(maker: RowMaker, table: Table) -> None:
+    cells = list(table.cells)
+    found = table_arms(cells)
+    if found is None:
         return
+    arms, roles, treated, controls = found.arms, found.roles, found.treated, found.controls
+    notes_table = list(found.notes)
     p_cols = [c.col for c in cells if re.match(r"(?i)^\s*p(?:[\s-]?values?)?\s*$", c.col_label)]
     by_row: dict[int, dict[int, TableCell]] = defaultdict(dict)
     for c in cells:

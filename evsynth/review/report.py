@@ -133,8 +133,14 @@ _EVIDENCE_SHOWN = [
     "total_int",
     "events_ctl",
     "total_ctl",
+    "mean_int",
+    "sd_int",
+    "mean_ctl",
+    "sd_ctl",
     "source_quote",
 ]
+#: columns shown only when some row fills them (arm means of continuous outcomes)
+_SHOWN_WHEN_FILLED = ("mean_int", "sd_int", "mean_ctl", "sd_ctl")
 _POOLED_SHOWN = [
     "question",
     "analysis",
@@ -157,7 +163,14 @@ _FINDINGS_SHOWN = ["report", "check", "severity", "message", "source_quote"]
 
 
 def _cols(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    return frame[[c for c in cols if c in frame.columns]]
+    return frame[
+        [
+            c
+            for c in cols
+            if c in frame.columns
+            and (c not in _SHOWN_WHEN_FILLED or frame[c].notna().any())
+        ]
+    ]
 
 
 def _fmt(v) -> str:

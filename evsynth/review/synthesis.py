@@ -296,7 +296,9 @@ def _against_comparator(rows: pd.DataFrame, question: Question) -> pd.Series:
     return control | ((cmp == question.comparator) & (question.comparator != ""))
 
 
-def _poolable(rows: pd.DataFrame, question: Question, counts_measure: str) -> pd.DataFrame:
+def _poolable(
+    rows: pd.DataFrame, question: Question, counts_measure: str, measure: str = "MD"
+) -> pd.DataFrame:
     """Rows that carry an estimate that can be pooled for the question's outcome kind, against
     its comparator: hazard ratios with a CI (time-to-event); complete 2x2 counts or a reported
     ratio of the counts measure with a CI (binary); mean differences or arm means (continuous);
@@ -305,7 +307,11 @@ def _poolable(rows: pd.DataFrame, question: Question, counts_measure: str) -> pd
     if question.kind == "time-to-event":
         mask = (rows["measure"] == "HR") & has_ci
     elif question.kind == "continuous":
-        mask = rows["measure"].isin(CONTINUOUS_ROW_MEASURES)
+        # arm means become any measure; a reported MD or SMD only itself (and ROM is never
+        # reported as such: it needs the means)
+        mask = (rows["measure"] == "means") | (
+            rows["measure"].isin(CONTINUOUS_ROW_MEASURES) & (rows["measure"] == measure)
+        )
     elif question.kind == "rate":
         mask = rows["measure"].isin(RATE_ROW_MEASURES) & has_ci
     else:
@@ -585,6 +591,15 @@ class Synthesis(FrameDisplay):
         return f"Synthesis({len(self.pooled)} analyses of {n_q} questions)\n{table}"
 
 
+#: measures pooled on the log scale and shown as ratios (MD, SMD and RD are differences)
+RATIO_SCALE = ("HR", "OR", "RR", "IRR", "ROM")
+
+
+def _continuous_measure(measure: str) -> str:
+    """The ``continuous_measure`` of :func:`~evsynth.effects.effect_sizes` for a question."""
+    return measure if measure in ("MD", "SMD", "ROM") else "MD"
+
+
 def _measure_of(question: Question, options: SynthesisOptions) -> str:
     """The effect measure of a question, from its outcome's kind (and the protocol's measure)."""
     if question.kind == "time-to-event":
@@ -635,7 +650,7 @@ def synthesize(
     results: dict = {}
     questions = questions_from(evidence, options)
     for q in questions:
-        poolable = _poolable(q.rows, q, options.counts_measure)
+        poolable = _poolable(q.rows, q, options.counts_measure, _measure_of(q, options))
         proxies = set(options.proxies.get(q.outcome, ()))
         not_poolable = q.rows.drop(index=poolable.index)
         base = {
@@ -709,6 +724,16 @@ def synthesize(
                 notes.append(
                     f"{', '.join(used)}: {'/'.join(sorted(proxies))} used as a proxy for {q.outcome}."
                 )
+            if q.kind == "continuous" and role == "primary":
+                other = q.rows[
+                    q.rows["measure"].isin(["MD", "SMD"]) & (q.rows["measure"] != measure)
+                ]
+                if len(other):
+                    notes.append(
+                        f"{len(other)} row(s) report a {'/'.join(sorted(set(other['measure'])))} "
+                        f"({', '.join(sorted(set(other['study_id'])))}), which cannot be pooled as "
+                        f"{measure} without the arms' means and SDs; they are listed but not pooled."
+                    )
             within = _within_contrasts(q.rows, q)
             if len(within) and role == "primary":
                 notes.append(
@@ -733,7 +758,11 @@ def synthesize(
                     )
                 row["reason"] = "; ".join(reasons)
                 if len(chosen) == 1:
-                    es = effect_sizes(chosen, counts_measure=options.counts_measure)
+                    es = effect_sizes(
+                        chosen,
+                        counts_measure=options.counts_measure,
+                        continuous_measure=_continuous_measure(measure),
+                    )
                     res = meta_analysis(
                         es["yi"].to_numpy(),
                         es["vi"].to_numpy(),
@@ -742,7 +771,7 @@ def synthesize(
                         test=spec.get("test", options.test),
                         measure=measure,
                     )
-                    tf = np.exp if measure != "RD" else (lambda v: v)
+                    tf = np.exp if measure in RATIO_SCALE else (lambda v: v)
                     row.update(
                         method=res.method,
                         test=res.test,
@@ -756,7 +785,11 @@ def synthesize(
                 row["notes"] = " ".join(dict.fromkeys(notes))
                 rows_out.append(row)
                 continue
-            es = effect_sizes(chosen, counts_measure=options.counts_measure)
+            es = effect_sizes(
+                chosen,
+                counts_measure=options.counts_measure,
+                continuous_measure=_continuous_measure(measure),
+            )
             labels = study_labels(chosen, q.outcome)
             if role == "bayesian":
                 res = bayesian_meta_analysis(
@@ -782,7 +815,7 @@ def synthesize(
                     method=res.method, test=res.test, pvalue=res.pvalue, tau2=res.tau2, i2=res.i2
                 )
                 notes.extend(res.notes)
-            ratio = measure != "RD"
+            ratio = measure in RATIO_SCALE
             tf = np.exp if ratio else (lambda v: v)
             if role == "bayesian":
                 est, ci = res.mu_median, res.mu_ci

@@ -334,7 +334,12 @@ def _rob_columns(rob, chosen: pd.DataFrame, outcome: str) -> pd.DataFrame | None
 
 
 def _summary_table(pooled: pd.DataFrame) -> pd.DataFrame:
-    keep = pooled[pooled["role"].isin(["primary", "bayesian"]) & pooled["estimate"].notna()]
+    # one ratio axis: differences (MD, SMD, RD) are shown in their own forest plots only
+    keep = pooled[
+        pooled["role"].isin(["primary", "bayesian"])
+        & pooled["estimate"].notna()
+        & ~pooled["measure"].isin(["MD", "SMD", "RD"])
+    ]
     labels = []
     for _, r in keep.iterrows():
         k = int(r["k"])
