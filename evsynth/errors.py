@@ -98,3 +98,8 @@ class ProtocolError(EvsynthError, ValueError):
         if key:
             where += f", {key}"
         super().__init__(f"{where}: {problem}")
+
+
+class ManuscriptError(EvsynthError, ValueError):
+    """The manuscript outputs (risk of bias, GRADE, PRISMA) cannot be made from the protocol and
+    the run as given: the message names the protocol key and says what to change."""

@@ -80,18 +80,19 @@ def test_extract_many_equals_the_serial_path(tmp_path):
     import evsynth
     from evsynth.evidence.batch import extract_many
     from evsynth.extraction import extract_document
+    from tests.bundled_protocol import BUNDLED
 
     papers = evsynth.bundled_papers()
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<")  # one failure among them
     docs, rows, failures = extract_many(
-        [*papers, tmp_path / "broken.pdf"], workers=2, progress=False
+        [*papers, tmp_path / "broken.pdf"], workers=2, progress=False, protocol=BUNDLED
     )
     assert [d.path for d in docs] == [str(p) for p in papers]
     assert len(rows) == len(docs)
     for path, doc, frame in zip(papers, docs, rows, strict=True):
         serial = evsynth.read(path)
         _same_document(doc, serial)
-        pd.testing.assert_frame_equal(frame, extract_document(serial))
+        pd.testing.assert_frame_equal(frame, extract_document(serial, BUNDLED))
     assert sum(len(r) for r in rows) > 50  # the bundled papers report many results
     assert [(f.path, f.stage, f.error) for f in failures] == [
         (str(tmp_path / "broken.pdf"), "read", "CorruptPDFError")
@@ -107,7 +108,7 @@ def test_extract_many_reports_limits_as_failures(tmp_path, monkeypatch):
     fast = tmp_path / "fast.txt"
     fast.write_text("y")
 
-    def fake_one(path):
+    def fake_one(path, protocol=None):
         if str(path).endswith("slow.txt"):
             time.sleep(30)
         return batch.FileFailure(str(path), "read", "EmptyFileError", "stub")

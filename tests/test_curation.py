@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pandas as pd
 import pytest
 
+import evsynth
 from evsynth.errors import CurationError
 from evsynth.evidence import extract
 from evsynth.evidence.curation import (
@@ -211,7 +213,9 @@ def test_not_yaml_and_missing_papers(tmp_path):
 def test_yaml_is_loaded_safely(tmp_path):
     evil = tmp_path / "evil.yaml"
     evil.write_text("papers: !!python/object/apply:os.system ['echo hi']\n", encoding="utf-8")
-    with pytest.raises(CurationError, match="not valid YAML"):
+    with pytest.raises(
+        CurationError, match="line 1: the tag !!python/object/apply:os.system is not allowed"
+    ):
         load_curation(evil)
 
 
@@ -223,3 +227,39 @@ def test_curation_for_other_papers_is_refused(setup, tmp_path):
     )
     with pytest.raises(CurationError, match="belongs to other papers: s.md differs"):
         apply_curation(table, path)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        # a reject then an accept of one entry: the second key must not silently win
+        ("papers: []\nentries:\n  - {row_id: r1, action: reject, action: accept, reason: x}\n", "appears twice (lines 3 and 3)"),
+        # a second entries: key would drop every earlier decision
+        ("papers: []\nentries: []\nentries: []\n", "'entries' appears twice (lines 2 and 3)"),
+        # billion laughs
+        ("a: &a [x, x]\nb: &b [*a, *a]\npapers: [*b]\n", "anchors"),
+    ],
+)  # fmt: skip
+def test_hostile_curation_yaml_is_refused_with_the_line(tmp_path, text, named):
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CurationError, match=re.escape(named)):
+        load_curation(path)
+
+
+def test_curation_in_latin1_or_utf16_is_a_clear_error(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_bytes("papers: []\nreason: caf\u00e9\n".encode("utf-16"))
+    with pytest.raises(CurationError) as info:
+        load_curation(path)
+    assert "Traceback" not in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_malformed_curation_is_refused_before_any_paper_is_read(tmp_path, monkeypatch):
+    import evsynth.evidence.batch as batch
+
+    bad = tmp_path / "c.yaml"
+    bad.write_text("papers: []\npapers: []\n", encoding="utf-8")
+    monkeypatch.setattr(batch, "extract_many", lambda *a, **k: pytest.fail("papers were read"))
+    with pytest.raises(CurationError, match="appears twice"):
+        evsynth.extract(tmp_path, curation=bad, progress=False)

@@ -25,12 +25,13 @@ def folder(tmp_path_factory):
 def test_dask_cluster_results_equal_local_results(folder):
     from evsynth.evidence.batch import extract_many
     from evsynth.evidence.distributed import extract_many_dask
+    from tests.bundled_protocol import BUNDLED
 
-    local = extract_many(folder, workers=2, progress=False)
+    local = extract_many(folder, workers=2, progress=False, protocol=BUNDLED)
     with distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
     ) as cluster, distributed.Client(cluster) as client:  # fmt: skip
-        remote = extract_many_dask(folder, client=client)
+        remote = extract_many_dask(folder, client=client, protocol=BUNDLED)
     docs, rows, failures = remote
     assert [d.path for d in docs] == [d.path for d in local[0]]
     assert len(docs) == 3

@@ -179,7 +179,7 @@ def test_no_conflict_within_one_report_or_across_studies():
 # --------------------------------------------------------------------------- extract()
 
 
-def _fake_extractor(doc):
+def _fake_extractor(doc, protocol=None):
     """Rows for every 'hazard ratio, X; 95% confidence interval, L–U' and 'a/b' in the text."""
     import re
 
@@ -328,7 +328,7 @@ def test_bundled_conflict_000_vs_001():
 
 
 def test_extractor_crash_is_a_recorded_failure(monkeypatch, papers):
-    def crash(doc):
+    def crash(doc, protocol=None):
         if doc.path.endswith("o.txt"):
             raise ZeroDivisionError("division by zero")
         return _fake_extractor(doc)

@@ -24,6 +24,7 @@ from evsynth.extraction import extract_document
 from evsynth.extraction.schema import EVIDENCE_COLUMNS
 from evsynth.reading.normalize import normalize
 from evsynth.reading.reader import read
+from tests.bundled_protocol import BUNDLED
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLD_BUNDLED = FIXTURES / "extract" / "gold_bundled.csv"
@@ -57,7 +58,7 @@ def document(path: str):
 
 @cache
 def extracted(path: str) -> pd.DataFrame:
-    return extract_document(document(path))
+    return extract_document(document(path), BUNDLED)
 
 
 def _close(a: float, b: float) -> bool:

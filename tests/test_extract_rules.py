@@ -16,16 +16,17 @@ import pytest
 
 from evsynth.errors import ExtractionError
 from evsynth.extraction import extract_document
-from evsynth.extraction.labels import find_interventions, find_outcomes
+from evsynth.extraction.labels import find_interventions, find_outcomes, using_vocabulary
 from evsynth.extraction.patterns import find_p_values, find_ratio_estimates
 from evsynth.reading.document import Document, Table, TableCell
 from evsynth.reading.reader import read_string
+from tests.bundled_protocol import BUNDLED
 from tests.test_extract_gold import check_quotes
 
 
 def rows_of(text: str) -> pd.DataFrame:
     doc = read_string(text, "case.txt")
-    frame = extract_document(doc)
+    frame = extract_document(doc, BUNDLED)
     assert check_quotes(doc.original, frame) == []
     return frame
 
@@ -237,7 +238,8 @@ def test_covariate_results_are_kept_with_empty_intervention():
     ],
 )
 def test_intervention_vocabulary(phrase, name, negated):
-    found = find_interventions(phrase)
+    with using_vocabulary(BUNDLED.vocabulary()):
+        found = find_interventions(phrase)
     assert (found[0][0], found[0][2]) == (name, negated)
 
 
@@ -256,13 +258,14 @@ def test_intervention_vocabulary(phrase, name, negated):
     ],
 )
 def test_outcome_vocabulary(phrase, code):
-    assert find_outcomes(phrase)[0][0] == code
+    with using_vocabulary(BUNDLED.vocabulary()):
+        assert find_outcomes(phrase)[0][0] == code
 
 
 def test_no_outcome_inside_other_words():
-    assert find_outcomes("grade 3 CRS and ICANS; CR or PR; the OR department") == (
-        ("CR", "CR", 23),
-    )
+    with using_vocabulary(BUNDLED.vocabulary()):
+        found = find_outcomes("grade 3 CRS and ICANS; CR or PR; the OR department")
+    assert found == (("CR", "CR", 23),)
 
 
 # ---------------------------------------------------------------- counts per arm
@@ -448,7 +451,7 @@ def test_table_univariate_and_multivariate_columns():
         ["", "Univariable", "Univariable", "Multivariable", "Multivariable"],
         ["Dexamethasone dose", "Dexamethasone dose"],
     )
-    f = extract_document(doc)
+    f = extract_document(doc, BUNDLED)
     assert check_quotes(doc.original, f) == []
     assert list(f["analysis"]) == ["univariable", "multivariable"]
     assert list(f["estimate"]) == [0.52, 0.47] and list(f["p_value"]) == [0.040, 0.021]
@@ -467,7 +470,7 @@ def test_table_separate_estimate_interval_and_p_columns():
         ["", "", "", ""],
         ["Complete remission"],
     )
-    r = extract_document(doc).iloc[0]
+    r = extract_document(doc, BUNDLED).iloc[0]
     assert (r["measure"], r["estimate"], r["ci_lower"], r["ci_upper"], r["p_value"]) == (
         "OR",
         1.45,
@@ -495,7 +498,7 @@ def test_table_two_by_two_responders():
         ["", "", ""],
         ["", "", ""],
     )
-    r = extract_document(doc).iloc[0]
+    r = extract_document(doc, BUNDLED).iloc[0]
     assert (r["measure"], r["intervention"], r["comparator"], r["outcome"]) == (
         "counts",
         "glucocorticoid",
@@ -523,7 +526,7 @@ def test_baseline_table_gives_no_rows():
         ["", "", "", ""],
         ["", ""],
     )
-    assert extract_document(doc).empty
+    assert extract_document(doc, BUNDLED).empty
 
 
 def test_text_table_lines_under_a_ratio_header():

@@ -61,12 +61,16 @@ def test_metadata(docs) -> None:
         assert normalize(d.title).text.startswith(title), (name, d.title)
 
 
-def test_image_only_page_is_reported(docs) -> None:
-    # PMC5911624 prints Table 1 as an image on page 4: nothing to read there, and the reader says so
-    assert docs["PMC5911624"].warnings == (
-        "page 4 has no text layer (an image, e.g. a scanned table): not read; check it by eye",
-    )
-    assert [t.label for t in docs["PMC5911624"].tables] == ["Table 2"]
+def test_rotated_table_page_is_read(docs) -> None:
+    # PMC5911624 prints Table 1 on page 4 in landscape (text rotated 90 degrees): today's reader
+    # took it for an image; the PDFium layer reads it in its own frame
+    d = docs["PMC5911624"]
+    assert d.warnings == ()
+    assert [t.label for t in d.tables] == ["Table 1", "Table 2"]
+    t1 = d.tables[0]
+    assert _cell(t1, "Chua, et al.", "No of patients (WBRT + TMZ/ WBRT)") == "47"
+    assert _cell(t1, "Hassler, et al.", "Gender (Male/ Female)") == "13/9"
+    assert _cell(t1, "Deng (2017)", "Age (Average age OR Median age)") == "34-85 (60)"
 
 
 def test_offsets_and_sections(docs) -> None:
@@ -160,8 +164,8 @@ def test_tables_as_cells(docs) -> None:
     # wrapped cells are joined into one cell; a wrapped header into one label
     assert _cell(s1, "Hauer 2002", "Control") == "Motor placebo activities (calisthenics games)"
     assert _cell(s1, "Binder 2004", "No. of patients (n)") == "46/44"
-    assert _cell(s2, "≤3months", "Standard mean difference (95% CI)") == "0.71 (0.41, 1.01)"
-    assert _cell(s2, "≤3months", "Test of interaction, P") == "0.106"
+    assert _cell(s2, "≤ 3 months", "Standard mean difference (95% CI)") == "0.71 (0.41, 1.01)"
+    assert _cell(s2, "≤ 3 months", "Test of interaction, P") == "0.106"
     assert {c.row_group for c in s2.cells if c.row_label == "Low"} == {"Risk of bias"}
 
     # PMC6224252 sets "1.15（1.04-1.29）0.000" with no gap between the columns: the headers
@@ -215,3 +219,29 @@ def test_cli_on_bad_pdfs_exit_1_without_traceback(tmp_path, capsys) -> None:
     out = capsys.readouterr()
     assert "Traceback" not in out.out + out.err
     assert "read 0 of 3 file(s); 3 could not be read:" in out.out
+
+
+def test_evidence_is_a_superset_of_the_pdfplumber_path(docs) -> None:
+    # the rows today's path (pdfplumber words, same layout code) found in each PDF, written by
+    # `python benchmarks/pdf_paths.py --write-fixture`: the PDFium path finds every one of them
+    import json
+    from collections import Counter
+
+    from evsynth.extraction import extract_document
+
+    before = json.loads((PDFS.parent / "extract" / "pdf_rows_pdfplumber.json").read_text())
+    assert sorted(before) == sorted(f"{k}.pdf" for k in docs)
+
+    def num(v):
+        return None if v != v else float(v)
+
+    for name, rows in before.items():
+        found = extract_document(docs[name[:-4]])
+        now = Counter(
+            (r.measure, num(r.estimate), num(r.ci_lower), num(r.ci_upper), num(r.p_value))
+            for r in found.itertuples()
+        )
+        lost = Counter(tuple(r) for r in rows) - now
+        assert not lost, (name, lost)
+        # every PDF row says where it is printed
+        assert found.empty or (found.page.notna().all() and (found.source_boxes != "").all())

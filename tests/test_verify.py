@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,36 @@ def test_cli_extract_writes_and_summarizes(table, tmp_path, capsys):
     assert "2 rows from 2 report(s), 2 studies" in text
     assert "  o.txt: 1" in text and "rows per measure: HR 1, proportion 1" in text
     assert f"written to {out.resolve()}/: evidence.csv, studies.csv" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (b"", "the file is empty"),
+        (b"\x00\x01\x02binary", "not an evidence table"),
+        (b"row_id,report\nr1,caf\xe9\n", "not UTF-8 text"),
+    ],
+)
+def test_verify_on_a_broken_csv_is_a_one_line_error(tmp_path, capsys, content, named):
+    from evsynth.cli import main
+
+    path = tmp_path / "evidence.csv"
+    path.write_bytes(content)
+    assert main(["verify", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert named in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_verify_names_a_non_numeric_offset(tmp_path, capsys):
+    import pandas as pd
+
+    from evsynth.cli import main
+
+    src = Path(__file__).resolve().parents[1] / "extracted" / "evidence.csv"
+    frame = pd.read_csv(src, dtype=str, keep_default_na=False)
+    frame.loc[0, "source_start"] = "abc"
+    path = tmp_path / "evidence.csv"
+    frame.to_csv(path, index=False)
+    assert main(["verify", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "row 2" in err and "source_start is 'abc'" in err

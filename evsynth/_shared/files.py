@@ -158,3 +158,10 @@ def read_csv_raw(path: str | Path, **kwargs: object) -> pd.DataFrame:
         raise CsvProblem(f"{path}: not a readable CSV table ({exc}); re-export it as CSV") from None
     frame.columns = [raw_cell(c) for c in frame.columns]
     return frame.map(raw_cell)
+
+
+def spreadsheet_raw(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`spreadsheet_safe` on a frame read back with ``dtype=str``."""
+    out = frame.copy()
+    out.columns = [raw_cell(c) for c in out.columns]
+    return out.map(raw_cell)

@@ -88,8 +88,20 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
+_PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+
+
 def _construct(loader: _Loader, node: yaml.Node, path: tuple) -> Any:
     """Build plain data from a composed node, checking keys and recording their lines."""
+    if node.tag not in _PLAIN_TAGS:  # "!!python/object/apply:...", "!custom": never constructed
+        raise YamlProblem(
+            f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; write plain "
+            "values",
+            node.start_mark.line + 1,
+        )
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         seen: dict[Any, int] = {}

@@ -121,13 +121,17 @@ def _evidence_parts(evidence: Any) -> tuple[pd.DataFrame | None, pd.DataFrame | 
 
 
 def check(
-    paths: str | Path | Iterable[str | Path] | None = None, *, progress: bool = False
+    paths: str | Path | Iterable[str | Path] | None = None,
+    *,
+    protocol=None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Read papers, extract their evidence table, and return every consistency finding.
 
     Parameters
     ----------
     paths : files or folders (.txt, .md, .pdf); None for the bundled papers.
+    protocol : the review protocol whose terms label the rows (see :func:`evsynth.extract`).
     progress : print progress lines to stderr.
 
     Returns
@@ -156,7 +160,7 @@ def check(
             + "; ".join(f"{getattr(f, 'path', '')}: {getattr(f, 'reason', f)}" for f in failures)
         )
     try:
-        table = extract_documents(docs, failures=failures, progress=progress)
+        table = extract_documents(docs, failures=failures, progress=progress, protocol=protocol)
     except EvsynthError as exc:  # the checks that need no evidence table still run
         if progress:
             print(f"[evsynth] extraction failed ({exc}); checking text only", file=sys.stderr)

@@ -28,8 +28,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from scipy.stats import norm
-
+from evsynth._shared.lazy import lazy_module
 from evsynth.checks.findings import Finding
 from evsynth.checks.numbers import (
     DASH,
@@ -45,6 +44,8 @@ from evsynth.checks.numbers import (
     sentences,
 )
 from evsynth.reading.document import Document, TableCell
+
+stats = lazy_module("scipy.stats")
 
 # residual log-scale asymmetry (beyond what rounding can produce), as a fraction of ln(U/L)
 ASYMMETRY_SLACK = 0.10
@@ -297,7 +298,7 @@ def p_range_from_ci(est: Reported, lower: Reported, upper: Reported, level: floa
 
     Returns ``(p_min, p_max, p_point)`` where ``p_point`` uses the numbers as printed.
     """
-    zc = norm.ppf(1 - (1 - level) / 2)
+    zc = stats.norm.ppf(1 - (1 - level) / 2)
     tiny = 1e-12
     e_lo, e_hi = max(est.lo, tiny), max(est.hi, tiny)
     l_lo, l_hi = max(lower.lo, tiny), max(lower.hi, tiny)
@@ -309,10 +310,10 @@ def p_range_from_ci(est: Reported, lower: Reported, upper: Reported, level: floa
     a_max = max(abs(math.log(e_lo)), abs(math.log(e_hi)))
     se_min = (math.log(u_lo) - math.log(l_hi)) / (2 * zc)
     se_max = (math.log(u_hi) - math.log(l_lo)) / (2 * zc)
-    p_min = 0.0 if se_min <= 0 else 2 * norm.sf(a_max / se_min)
-    p_max = 2 * norm.sf(a_min / se_max) if se_max > 0 else 1.0
+    p_min = 0.0 if se_min <= 0 else 2 * stats.norm.sf(a_max / se_min)
+    p_max = 2 * stats.norm.sf(a_min / se_max) if se_max > 0 else 1.0
     se = (math.log(upper.value) - math.log(lower.value)) / (2 * zc)
-    p_point = 2 * norm.sf(abs(math.log(est.value)) / se) if se > 0 else float("nan")
+    p_point = 2 * stats.norm.sf(abs(math.log(est.value)) / se) if se > 0 else float("nan")
     return p_min, p_max, p_point
 
 
@@ -421,7 +422,7 @@ def check_ratio(r: RatioReport) -> list[Finding]:
                 ),
                 values=values,
                 recomputed=(
-                    f"se = (ln U - ln L)/(2*{norm.ppf(1 - (1 - r.level) / 2):.3f}), z = |ln est|/se, "
+                    f"se = (ln U - ln L)/(2*{stats.norm.ppf(1 - (1 - r.level) / 2):.3f}), z = |ln est|/se, "
                     f"p = 2(1 - Phi(z)) = {p_point:.4g}; range over rounding [{p_min:.4g}, {p_max:.4g}]; "
                     f"reported allows [{lo:.4g}, {hi:.4g}]"
                 ),

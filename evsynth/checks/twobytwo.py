@@ -4,7 +4,7 @@ For every table of counts with a reported p-value the check recomputes:
 
 * Pearson's chi-square without correction and, for 2x2 tables, with Yates' continuity correction
   (``scipy.stats.chi2_contingency``);
-* the likelihood-ratio (G) test (``chi2_contingency(lambda_="log-likelihood")``), which SPSS
+* the likelihood-ratio (G) test (``stats.chi2_contingency(lambda_="log-likelihood")``), which SPSS
   prints next to Pearson's;
 * Fisher's exact test: ``scipy.stats.fisher_exact`` for 2x2 tables, and for 2 x c tables the
   Freeman-Halton extension by complete enumeration (tables as or less probable than the observed
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
-from scipy.stats import chi2_contingency, fisher_exact
 
+from evsynth._shared.lazy import lazy_module
 from evsynth.checks.findings import Finding
 from evsynth.checks.numbers import (
     OPS,
@@ -43,6 +43,8 @@ from evsynth.checks.numbers import (
     sentences,
 )
 from evsynth.reading.document import Document, Table, TableCell
+
+stats = lazy_module("scipy.stats")
 
 _P_ROW = re.compile(r"^\s*(?:p|p[\s-]{0,2}values?|sig\.?)\s*$", re.IGNORECASE)
 _INT = re.compile(r"^\s*(\d{1,6})\s*$")
@@ -71,7 +73,7 @@ class Contingency:
     end: int
     quote: str
     where: str
-    key: str  # group name used to match text p-values ("TCZ"), or ""
+    key: str  # group name used to match text p-values ("X" of "X and non-X"), or ""
     p_start: int = -1  # original offsets of the p cell itself
     p_end: int = -1
 
@@ -83,17 +85,19 @@ def candidate_pvalues(counts) -> dict[str, float]:
     out: dict[str, float] = {}
     if t.ndim != 2 or t.shape[0] < 2 or t.shape[1] < 2:
         return out
-    out["Pearson chi-square"] = float(chi2_contingency(t, correction=False)[1])
+    out["Pearson chi-square"] = float(stats.chi2_contingency(t, correction=False)[1])
     if t.shape == (2, 2):
-        out["chi-square with Yates' correction"] = float(chi2_contingency(t, correction=True)[1])
-        out["Fisher's exact"] = float(fisher_exact(t.astype(int))[1])
+        out["chi-square with Yates' correction"] = float(
+            stats.chi2_contingency(t, correction=True)[1]
+        )
+        out["Fisher's exact"] = float(stats.fisher_exact(t.astype(int))[1])
     else:
         ffh = freeman_halton(t.astype(int))
         if ffh is not None:
             out["Fisher-Freeman-Halton exact"] = ffh
     with np.errstate(divide="ignore", invalid="ignore"):
         out["likelihood-ratio (G) test"] = float(
-            chi2_contingency(t, correction=False, lambda_="log-likelihood")[1]
+            stats.chi2_contingency(t, correction=False, lambda_="log-likelihood")[1]
         )
     return out
 

@@ -14,6 +14,7 @@ from evsynth.errors import EvsynthError
 
 # name -> one-line help; the module evsynth.cli.<name> implements it
 SUBCOMMANDS = {
+    "init": "write a first review protocol (arms, outcomes) from the papers, to edit",
     "read": "read papers and print what was found in each (format, title, DOI, sections, tables)",
     "extract": "extract results into an evidence table (evidence.csv, studies.csv)",
     "verify": "check that every number in an evidence table is in its quoted source span",
@@ -28,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="evsynth",
         description=(
             "Evidence tables with provenance and honest random-effects meta-analysis from "
-            "clinical papers (.txt, .md, .pdf). With no paths, every command works on the "
-            "bundled papers (CAR-T: glucocorticoids and tocilizumab for CRS/ICANS)."
+            "clinical papers (.txt, .md, .pdf), driven by a review protocol (evsynth init writes "
+            "one). With no paths, every command works on the bundled papers and their protocol."
         ),
         epilog="Run 'evsynth COMMAND --help' for the options of a command.",
     )

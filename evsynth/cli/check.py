@@ -36,6 +36,12 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         default="info",
         help="print findings of this severity and worse (default: info, i.e. all)",
     )
+    p.add_argument(
+        "--protocol",
+        metavar="FILE",
+        help="review protocol (YAML, docs/protocol.md) or the name of a bundled protocol; "
+        "default: the bundled protocol for the bundled papers, none for other papers",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
@@ -43,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from evsynth._shared.files import atomic_write_csv, atomic_write_text
     from evsynth.checks import check
 
-    findings = check(args.paths or None, progress=not args.quiet)
+    findings = check(args.paths or None, protocol=args.protocol, progress=not args.quiet)
     order = {"error": 0, "warning": 1, "info": 2}
     shown = findings[findings["severity"].map(order) <= order[args.severity]]
     written = []

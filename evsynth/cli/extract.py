@@ -21,13 +21,24 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     p.add_argument(
         "--curation", metavar="FILE", help="curation YAML file to apply (docs/curation.md)"
     )
+    p.add_argument(
+        "--protocol",
+        metavar="FILE",
+        help="review protocol (YAML, docs/protocol.md) or the name of a bundled protocol; "
+        "default: the bundled protocol for the bundled papers, none for other papers",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
 def run(args: argparse.Namespace) -> int:
     from evsynth.evidence import extract
 
-    table = extract(args.paths or None, curation=args.curation, progress=not args.quiet)
+    table = extract(
+        args.paths or None,
+        protocol=args.protocol,
+        curation=args.curation,
+        progress=not args.quiet,
+    )
     written = table.write(args.out)
     ev = table.evidence
     lines = table.summary()

@@ -11,8 +11,8 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         help=help_text,
         description=(
             "Read the papers, extract an evidence table, apply the curation file that belongs to "
-            "them, check their numbers, pool every intervention x outcome question with data, draw "
-            "forest plots and write a report. With no paths: the bundled papers."
+            "them, check their numbers, pool every question of the review protocol, draw forest "
+            "plots and write a report. With no paths: the bundled papers and their protocol."
         ),
     )
     p.add_argument("paths", nargs="*", help="paper files (.txt, .md, .pdf) or folders")
@@ -24,17 +24,14 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     )
     group.add_argument("--no-curation", action="store_true", help="apply no curation file")
     p.add_argument(
-        "--method", default="REML", help="tau² estimator of the primary analysis (default: REML)"
+        "--method", help="tau² estimator of the primary analysis (default: the protocol's, REML)"
     )
     p.add_argument(
         "--test",
-        default="adhoc",
         help="test and CI of the primary analysis: adhoc (Hartung-Knapp-Sidik-Jonkman, ad hoc "
-        "correction; default), knha or z",
+        "correction; the default), knha or z",
     )
-    p.add_argument(
-        "--measure", default="OR", help="effect measure for 2x2 counts: OR (default), RR or RD"
-    )
+    p.add_argument("--measure", help="effect measure for 2x2 counts: OR (the default), RR or RD")
     p.add_argument("--style", default="default", help="figure style: default, revman or jama")
     p.add_argument(
         "--width",
@@ -42,6 +39,12 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         help="figure width in mm (85-90 for a single journal column; default: natural, <= 180)",
     )
     p.add_argument("--font", help="font family of the figures (e.g. Arial; default: DejaVu Sans)")
+    p.add_argument(
+        "--protocol",
+        metavar="FILE",
+        help="review protocol (YAML, docs/protocol.md) or the name of a bundled protocol; "
+        "default: the bundled protocol for the bundled papers, none for other papers",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
@@ -49,7 +52,6 @@ def run(args: argparse.Namespace) -> int:
     from evsynth.errors import EvsynthError
     from evsynth.plots.style import STYLES
     from evsynth.pooling import ALL_METHODS, TESTS
-    from evsynth.review.synthesis import SynthesisOptions
     from evsynth.review.workflow import FigureOptions
     from evsynth.review.workflow import run as run_synthesis
 
@@ -59,19 +61,20 @@ def run(args: argparse.Namespace) -> int:
         ("--measure", args.measure, ("OR", "RR", "RD")),
         ("--style", args.style, tuple(STYLES)),
     ):
-        if value not in allowed:
+        if value is not None and value not in allowed:
             raise EvsynthError(f"{flag} {value!r} is not known; use one of {', '.join(allowed)}")
     if args.width is not None and not 30 <= args.width <= 250:
         raise EvsynthError(f"--width {args.width:g} mm is not a figure width; give 30 to 250")
     curation = False if args.no_curation else (args.curation or True)
-    options = SynthesisOptions(method=args.method, test=args.test, counts_measure=args.measure)
+    chosen = {"method": args.method, "test": args.test, "counts_measure": args.measure}
     figures = FigureOptions(style=args.style, width_mm=args.width, font=args.font)
     result = run_synthesis(
         args.paths or None,
         args.out,
         curation=curation,
-        options=options,
+        analysis={k: v for k, v in chosen.items() if v is not None},
         figure_options=figures,
+        protocol=args.protocol,
         progress=not args.quiet,
     )
     pooled = result.synthesis.pooled
@@ -79,10 +82,18 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"evidence rows: {len(result.evidence)}   studies: {len(result.studies)}   findings: {len(result.findings)}"
     )
-    print("primary analyses:")
+    if primary.empty:
+        print(
+            "no review protocol: nothing pooled; the report lists the evidence by the arms as "
+            "reported. Write one with: evsynth init PAPERS --out protocol.yaml"
+        )
+    else:
+        print("primary analyses:")
     for _, r in primary.iterrows():
-        if r["status"] == "pooled":
+        if str(r["status"]).startswith("pooled"):
             est = f"{r['measure']} {r['estimate']:.2f} [{r['ci_lower']:.2f}, {r['ci_upper']:.2f}] (k={int(r['k'])})"
+            if r["status"] != "pooled":
+                est += f" {str(r['status']).removeprefix('pooled, ')}"
         elif r["status"] == "single study":
             est = f"{r['measure']} {r['estimate']:.2f} [{r['ci_lower']:.2f}, {r['ci_upper']:.2f}] single study, not pooled"
         else:

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evsynth._shared.display import FrameDisplay
+from evsynth._shared.lazy import lazy_module
 from evsynth.effects.transforms import transf_iarcsin, transf_ilogit, transf_ipft
 from evsynth.errors import EffectSizeError
+
+stats = lazy_module("scipy.stats")
 
 # metafor measure code -> the name of the analysis scale used in the evidence pipeline
 ANALYSIS_NAMES: dict[str, str] = {
@@ -30,6 +32,9 @@ ANALYSIS_NAMES: dict[str, str] = {
     "PAS": "PAS",
     "PFT": "PFT",
     "CLL": "CLL",
+    "MD": "MD",
+    "SMD": "SMD",
+    "ROM": "logROM",
 }
 RATIO_MEASURES = ("HR", "OR", "RR")
 
@@ -71,7 +76,7 @@ def back_transform(
     RD and PR -> identity.
     """
     x = np.asarray(values, dtype=float)
-    if measure in RATIO_MEASURES:
+    if measure in RATIO_MEASURES or measure == "ROM":
         return np.exp(x)
     if measure == "PLO":
         return transf_ilogit(x)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from scipy import stats
-
+from evsynth._shared.lazy import lazy_module
 from evsynth.effects import _validate as v
 from evsynth.effects._result import (
     RATIO_MEASURES,
@@ -23,6 +22,8 @@ from evsynth.effects._result import (
     warn,
 )
 from evsynth.errors import EffectSizeError
+
+stats = lazy_module("scipy.stats")
 
 # Relative asymmetry of a CI around the estimate on the log scale above which a note is added.
 ASYMMETRY_NOTE_THRESHOLD = 0.10

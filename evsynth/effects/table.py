@@ -10,6 +10,7 @@ import pandas as pd
 
 from evsynth.effects import _validate as v
 from evsynth.effects._result import EffectSize, NotEstimable, normalize_level
+from evsynth.effects.continuous import CONTINUOUS_MEASURES, difference_from_ci, mean_effect
 from evsynth.effects.counts import escalc
 from evsynth.effects.proportions import survival_rate_effect
 from evsynth.effects.ratios import log_hr_from_logrank, log_ratio_from_ci, log_ratio_from_p
@@ -58,17 +59,23 @@ def _with_notes(res: EffectSize | NotEstimable, extra: list[str]) -> EffectSize 
     return NotEstimable(res.reason, res.measure, res.method, res.notes + tuple(extra))
 
 
+def _from_ci(row: Mapping, compute, measure: str) -> EffectSize | NotEstimable:
+    """``compute(estimate, ci_lower, ci_upper, level=, measure=)`` on a row, noting an assumed
+    level."""
+    level, notes = _level(row)
+    res = compute(
+        _get(row, "estimate"),
+        _get(row, "ci_lower"),
+        _get(row, "ci_upper"),
+        level=level,
+        measure=measure,
+    )
+    return _with_notes(res, notes)
+
+
 def _ratio_row(row: Mapping, measure: str) -> EffectSize | NotEstimable:
     if _has(row, "ci_lower", "ci_upper"):
-        level, notes = _level(row)
-        res = log_ratio_from_ci(
-            _get(row, "estimate"),
-            _get(row, "ci_lower"),
-            _get(row, "ci_upper"),
-            level=level,
-            measure=measure,
-        )
-        return _with_notes(res, notes)
+        return _from_ci(row, log_ratio_from_ci, measure)
     if _has(row, "estimate", "p_value"):
         return log_ratio_from_p(
             _get(row, "estimate"),
@@ -163,6 +170,24 @@ def _survival_row(row: Mapping, transform: str) -> EffectSize | NotEstimable:
     return NotEstimable("survival-rate row without an estimate", "PLO")
 
 
+def _continuous_row(row: Mapping, measure: str, wanted: str) -> EffectSize | NotEstimable:
+    """A "means" row to the ``wanted`` measure; a reported MD/SMD row with its CI as it is."""
+    if measure == "means":
+        cols = ("mean_int", "sd_int", "total_int", "mean_ctl", "sd_ctl", "total_ctl")
+        if not _has(row, *cols):
+            missing = [c for c in cols if not _has(row, c)]
+            return NotEstimable(f"arm means row without {', '.join(missing)}", wanted)
+        return mean_effect(*(_get(row, c) for c in cols), measure=wanted)
+    if measure != wanted:
+        return NotEstimable(
+            f"a reported {measure} cannot be converted to {wanted} without the arm means and SDs",
+            wanted,
+        )
+    if _has(row, "estimate", "ci_lower", "ci_upper"):
+        return _from_ci(row, difference_from_ci, measure)
+    return NotEstimable(f"{measure} reported without a CI: its variance is unknown", measure)
+
+
 def effect_sizes(
     evidence: pd.DataFrame,
     *,
@@ -172,6 +197,7 @@ def effect_sizes(
     add: float | None = None,
     to: Literal["only0", "all", "if0all", "none"] = "only0",
     correction: Literal["constant", "treatment_arm"] = "constant",
+    continuous_measure: Literal["MD", "SMD", "ROM"] = "MD",
     directions: Mapping[str, Literal["lower", "higher"]] | None = None,
     errors: Literal["raise", "not_estimable"] = "raise",
 ) -> pd.DataFrame:
@@ -192,6 +218,12 @@ def effect_sizes(
     - "proportion": single-arm ``events_int/total_int`` -> ``proportion_measure`` (PLO default).
     - "survival_rate": estimate with ``rate_se`` -> logit (default) or log(-log)
       (:func:`survival_rate_effect`).
+    - "means": arm means, SDs and sizes (``mean_int, sd_int, total_int`` vs ``mean_ctl, sd_ctl,
+      total_ctl``) -> ``continuous_measure`` (MD default, SMD as Hedges' g, ROM) via
+      :func:`evsynth.effects.continuous.mean_effect`.
+    - "MD", "SMD": a reported difference with its CI, SE from the CI width
+      (:func:`evsynth.effects.continuous.difference_from_ci`); it is used only when it is the
+      ``continuous_measure`` (an MD cannot become an SMD without the SDs).
 
     Parameters
     ----------
@@ -222,6 +254,10 @@ def effect_sizes(
     if proportion_measure not in ("PR", "PLO", "PAS", "PFT"):
         raise EffectSizeError(
             f"proportion_measure={proportion_measure!r} must be 'PR', 'PLO', 'PAS' or 'PFT'."
+        )
+    if continuous_measure not in CONTINUOUS_MEASURES:
+        raise EffectSizeError(
+            f"continuous_measure={continuous_measure!r} must be one of {CONTINUOUS_MEASURES}."
         )
     directions = dict(directions or {})
     results: dict[object, EffectSize | NotEstimable] = {}
@@ -268,6 +304,8 @@ def effect_sizes(
                 results[idx] = _proportion_row(row, proportion_measure, add, to)
             elif measure == "survival_rate":
                 results[idx] = _survival_row(row, survival_transform)
+            elif measure in ("means", "MD", "SMD"):
+                results[idx] = _continuous_row(row, measure, continuous_measure)
             else:
                 results[idx] = NotEstimable(
                     f"unknown measure {measure!r} (see evsynth.extraction.schema)"

@@ -7,6 +7,7 @@ every failure into a :class:`FileFailure` with the reason, never a lost file.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,11 +52,13 @@ class FileFailure(FrameDisplay):
         )  # fmt: skip
 
 
-def extract_one(path: str | os.PathLike[str]) -> tuple[Any, Any] | FileFailure:
+def extract_one(
+    path: str | os.PathLike[str], protocol: Any = None
+) -> tuple[Any, Any] | FileFailure:
     """Read and extract one paper: ``(Document, rows)`` or a :class:`FileFailure`.
 
     The per-file step of :func:`extract_many` (and of :func:`evsynth.evidence.distributed.extract_many_dask`):
-    exactly ``evsynth.read(path)`` then ``evsynth.extraction.extract_document(doc)``. Typed
+    exactly ``evsynth.read(path)`` then ``evsynth.extraction.extract_document(doc, protocol)``. Typed
     evsynth errors become a FileFailure; anything else (a bug) propagates.
     """
     from evsynth.errors import EvsynthError
@@ -67,7 +70,7 @@ def extract_one(path: str | os.PathLike[str]) -> tuple[Any, Any] | FileFailure:
     except EvsynthError as exc:
         return FileFailure(str(path), "read", type(exc).__name__, getattr(exc, "reason", str(exc)))
     try:
-        rows = extract_document(doc)
+        rows = extract_document(doc, protocol)
     except EvsynthError as exc:
         return FileFailure(str(path), "extract", type(exc).__name__, str(exc))
     return doc, rows
@@ -123,6 +126,7 @@ def extract_many(
     timeout: float | None = 120.0,
     memory_mb: int | None = 4096,
     progress: bool = True,
+    protocol: Any = None,
 ) -> tuple[list, list[pd.DataFrame], list[FileFailure]]:
     """Read and extract many papers, each in its own process with a time and memory limit.
 
@@ -134,18 +138,20 @@ def extract_many(
     timeout : seconds one paper may take before its worker is stopped (None: no limit).
     memory_mb : address-space limit per worker in MiB (None: no limit; POSIX only).
     progress : show a progress bar on stderr.
+    protocol : the review :class:`~evsynth.protocol.Protocol` whose terms label the rows (None:
+        arms and outcomes as reported only).
 
     Returns
     -------
     docs : list of Document, the papers that were read and extracted, in path order.
-    evidence_rows : list of DataFrame, ``evidence_rows[i] == extract_document(docs[i])``
+    evidence_rows : list of DataFrame, ``evidence_rows[i] == extract_document(docs[i], protocol)``
         (columns :data:`evsynth.extraction.schema.EVIDENCE_COLUMNS`); identical to the serial path.
     failures : list of :class:`FileFailure`, one per paper that failed (typed, with the reason);
         never dropped silently.
     """
     files = expand(paths)
     outcomes = map_isolated(
-        extract_one,
+        functools.partial(extract_one, protocol=protocol),
         files,
         workers=(os.cpu_count() or 1) if workers is None else workers,
         timeout=timeout,

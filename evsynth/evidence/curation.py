@@ -10,7 +10,7 @@ sha256 of the bytes) and lists decisions on rows by their stable ``row_id``:
 * ``add``: a row the extractors missed, located by ``source_start``/``source_end`` or by a
   ``source_quote`` found exactly once in the report (``curation = "added"``).
 
-The file is read with ``yaml.safe_load`` only, validated completely before anything is applied,
+The file is read with the project's safe YAML reader (:mod:`evsynth._shared.yamlfile`: no aliases, no duplicate keys, size-capped) only, validated completely before anything is applied,
 and never rewritten by evsynth. Any problem raises :class:`~evsynth.errors.CurationError`
 naming the entry.
 """
@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from evsynth._shared.yamlfile import YamlProblem, load_yaml
 from evsynth.errors import CurationError
 from evsynth.evidence.frame import (
     REJECTED_COLUMNS,
@@ -43,7 +43,6 @@ from evsynth.extraction.schema import (
     EVIDENCE_COLUMNS,
     FLOAT_COLUMNS,
     INT_COLUMNS,
-    INTERVENTIONS,
     MEASURES,
 )
 from evsynth.reading.document import Document
@@ -234,10 +233,6 @@ def _check_value(name: str, value: Any, where: str, path: str) -> Any:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise _err(where, path, f"{name} must be text, not {value!r}")
     value = str(value)
-    if name == "intervention" and value not in (*INTERVENTIONS, ""):
-        raise _err(
-            where, path, f"intervention must be one of {list(INTERVENTIONS)} or '', not {value!r}"
-        )
     if name == "measure" and value not in MEASURES:
         raise _err(where, path, f"measure must be one of {list(MEASURES)}, not {value!r}")
     if name == "analysis" and value not in ANALYSES:
@@ -248,7 +243,7 @@ def _check_value(name: str, value: Any, where: str, path: str) -> Any:
 
 
 def load_curation(path: str | Path) -> Curation:
-    """Read and validate a curation file (``yaml.safe_load``; the file is never written).
+    """Read and validate a curation file (safe reader, see the module doc; never written).
 
     Raises
     ------
@@ -259,10 +254,12 @@ def load_curation(path: str | Path) -> Curation:
     spath = str(p)
     if not p.is_file():
         raise CurationError(f"{spath}: no such curation file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CurationError(f"{spath}: not valid YAML: {exc}") from None
+    try:  # the project's safe reader: no aliases (billion laughs), no duplicate keys (a second
+        # "entries:" or "action:" would silently win), size cap, encodings decoded or refused
+        data, _lines = load_yaml(p)
+    except YamlProblem as exc:
+        where = f", line {exc.line}" if exc.line else ""
+        raise CurationError(f"{spath}{where}: {exc.message}") from None
     if not isinstance(data, dict):
         raise CurationError(
             f"{spath}: expected a mapping with 'papers:' and 'entries:' (see docs/curation.md)"
@@ -464,6 +461,7 @@ def apply_curation(
             raise CurationError(
                 f"{cur.path}: this curation file belongs to other papers: " + "; ".join(problems)
             )
+    _check_labels(cur, getattr(table, "protocol", None))
     ev = table.evidence.copy()
     ev["notes"] = ev["notes"].map(_strip_conflict_notes)
     index_of = {rid: i for i, rid in enumerate(ev["row_id"])}
@@ -542,6 +540,27 @@ def apply_curation(
     return replace(
         table, evidence=conform_evidence(ev), conflicts=conflicts, rejected=rej, curation=cur.path
     )
+
+
+def _check_labels(cur: Curation, protocol) -> None:
+    """Labels set by the curation must be the protocol's (a typo would silently drop a row from
+    its question)."""
+    if protocol is None:
+        return
+    allowed = {
+        "intervention": set(protocol.interventions),
+        "outcome": set(protocol.outcomes),
+    }
+    for label, fields in [(e.label, e.set) for e in cur.entries] + [
+        (a.label, a.fields) for a in cur.additions
+    ]:
+        for key, ok in allowed.items():
+            v = fields.get(key)
+            if v not in (None, "") and v not in ok:
+                raise CurationError(
+                    f"{cur.path}: {label}: {key} {v!r} is not a label of the protocol "
+                    f"({', '.join(sorted(ok))})"
+                )
 
 
 def _strip_conflict_notes(notes: str) -> str:

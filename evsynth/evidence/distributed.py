@@ -20,10 +20,10 @@ from evsynth.evidence.batch import FileFailure, collect, expand, extract_one
 __all__ = ["extract_many_dask"]
 
 
-def _safe_one(path: str) -> tuple[str, Any]:
+def _safe_one(path: str, protocol: Any = None) -> tuple[str, Any]:
     """One file on a Dask worker: a bug in one paper becomes its FileFailure, not a lost batch."""
     try:
-        return path, extract_one(path)
+        return path, extract_one(path, protocol)
     except Exception as exc:  # not a typed error (a bug): report it with the file, go on
         return path, FileFailure(path, "extract", type(exc).__name__, str(exc) or repr(exc))
 
@@ -33,6 +33,7 @@ def extract_many_dask(
     *,
     client: Any = None,
     partition_size: int = 1,
+    protocol: Any = None,
 ) -> tuple[list, list[pd.DataFrame], list[FileFailure]]:
     """Read and extract many papers on a Dask cluster; same results as ``extract_many``.
 
@@ -42,6 +43,7 @@ def extract_many_dask(
     client : a ``distributed.Client``; None uses the current default scheduler (the active
         client if there is one, else Dask's local scheduler).
     partition_size : papers per Dask partition (1 balances best: papers differ a lot in cost).
+    protocol : the review protocol whose terms label the rows (None: arms as reported only).
 
     Returns
     -------
@@ -63,7 +65,7 @@ def extract_many_dask(
     if not files:
         return [], [], []
     size = max(1, int(partition_size))
-    bag = db.from_sequence(files, partition_size=size).map(_safe_one)
+    bag = db.from_sequence(files, partition_size=size).map(_safe_one, protocol=protocol)
     results = client.compute(bag).result() if client is not None else bag.compute()
     order = {p: i for i, p in enumerate(files)}
     results = sorted(results, key=lambda r: order[r[0]])

@@ -19,9 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evsynth._shared.files import CsvProblem, read_csv_raw
+from evsynth._shared.files import spreadsheet_raw
 from evsynth.errors import EvsynthError, ExtractionError
-from evsynth.extraction.schema import EVIDENCE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS
+from evsynth.extraction.schema import (
+    EVIDENCE_COLUMNS,
+    FLOAT_COLUMNS,
+    INT_COLUMNS,
+    LATER_COLUMNS,
+)
 
 __all__ = ["conform_evidence", "empty_evidence", "row_ids", "find_conflicts", "read_evidence"]
 
@@ -31,6 +36,7 @@ STRING_COLUMNS = tuple(c for c in EVIDENCE_COLUMNS if c not in FLOAT_COLUMNS + I
 CHECKED_NUMBERS = (
     "estimate", "ci_lower", "ci_upper", "p_value",
     "events_int", "total_int", "events_ctl", "total_ctl", "rate_se",
+    "mean_int", "sd_int", "mean_ctl", "sd_ctl",
 )  # fmt: skip
 _ID_FIELDS = (
     "report", "measure", "outcome", "intervention", "intervention_detail", "analysis", "table",
@@ -358,13 +364,33 @@ def read_evidence(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise EvsynthError(f"{path}: no such evidence table; run 'evsynth extract --out DIR' first")
     try:
-        frame = read_csv_raw(path)  # undoes the spreadsheet formula neutralization of the writer
-    except CsvProblem as exc:
-        raise EvsynthError(str(exc)) from None
+        frame = spreadsheet_raw(
+            pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        )
+    except pd.errors.EmptyDataError:
+        raise EvsynthError(f"{path}: the file is empty; not an evidence table") from None
+    except UnicodeDecodeError as exc:
+        raise EvsynthError(
+            f"{path}: not UTF-8 text (byte {exc.start}); evsynth writes evidence.csv as UTF-8: "
+            "if a spreadsheet saved it in another encoding, save it again as CSV UTF-8"
+        ) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise EvsynthError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    for col in LATER_COLUMNS:  # a table written before these columns existed: they are empty
+        if col not in frame and "total_ctl" in frame:
+            frame[col] = ""
     missing = [c for c in EVIDENCE_COLUMNS if c not in frame]
     if missing:
-        raise EvsynthError(f"{path}: not an evidence table (missing columns {missing})")
+        shown = missing if len(missing) <= 6 else [*missing[:6], f"... {len(missing) - 6} more"]
+        raise EvsynthError(f"{path}: not an evidence table (missing columns {shown})")
     frame = frame[list(EVIDENCE_COLUMNS)]
     for col in FLOAT_COLUMNS + INT_COLUMNS:
         frame[col] = frame[col].replace("", None)
+        bad = pd.to_numeric(frame[col], errors="coerce").isna() & frame[col].notna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise EvsynthError(
+                f"{path}: row {i + 2} (row_id {frame['row_id'].iloc[i]!r}): {col} is "
+                f"{frame[col].iloc[i]!r}, not a number; fix the cell or re-extract"
+            )
     return conform_evidence(frame)

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import pandas as pd
 
 from evsynth.evidence.frame import _RATIO_MEASURES, CHECKED_NUMBERS, _fmt_count, _fmt_number
+from evsynth.reading.normalize import INVISIBLE
 
 __all__ = ["numbers_in", "number_in_quote", "row_problems"]
 
@@ -16,12 +17,16 @@ __all__ = ["numbers_in", "number_in_quote", "row_problems"]
 _QUOTE_NUMBER = re.compile(r"(?<![\d.·])(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+(?:[.·]\d+)?|[.·]\d+)")
 
 
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+
 def numbers_in(text: str) -> list[str]:
     """Numbers written in a text, as written ('0.45', '96.36', '1,280', '.001'), unsigned.
 
     A thousands-separated number is listed both whole ('1280') and as its parts.
     """
     out = []
+    text = _INVISIBLE.sub("", text)  # "0.4\u200b5" is 0.45, as the reader reads it
     for m in _QUOTE_NUMBER.finditer(text):
         tok = m.group(0).replace("·", ".")
         if "," in tok:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from evsynth._shared.display import FrameDisplay, frame_html
-from evsynth._shared.files import atomic_write_csv, read_csv_raw
+from evsynth._shared.files import atomic_write_csv, spreadsheet_raw
 from evsynth.errors import EvsynthError, ExtractionError
 from evsynth.evidence.frame import (
     _SHOWN,
@@ -46,9 +46,30 @@ from evsynth.evidence.frame import (
 )
 from evsynth.evidence.provenance import row_problems
 from evsynth.extraction.schema import STUDY_COLUMNS
+from evsynth.protocol.loading import Protocol, load_protocol
 from evsynth.reading.document import Document
 
-__all__ = ["EvidenceTable", "extract", "extract_documents", "verify"]
+__all__ = ["EvidenceTable", "extract", "extract_documents", "verify", "protocol_for"]
+
+
+def protocol_for(
+    protocol: Protocol | str | Path | None, files: Sequence[str | Path] = ()
+) -> Protocol | None:
+    """The protocol of a run: the one given (a :class:`Protocol`, a file or a bundled name), else
+    the bundled protocol when the papers are the bundled papers, else None.
+
+    The bundled question is never asked of other papers: without ``protocol`` they are
+    extracted with their arms and outcomes as reported.
+    """
+    from evsynth.reading.corpus import bundled_protocol_name, is_bundled_corpus
+
+    if isinstance(protocol, Protocol):
+        return protocol
+    if protocol is not None:
+        return load_protocol(protocol)
+    if is_bundled_corpus(list(files)):
+        return load_protocol(bundled_protocol_name())
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +85,7 @@ class EvidenceTable(FrameDisplay):
     rejected : rows removed by the curation file (row_id, report, reason).
     sources : paths of the reports that were read (used by :func:`verify`).
     curation : path of the curation file applied, or "".
+    protocol : the review protocol whose terms labelled the rows, or None (arms as reported).
     """
 
     evidence: pd.DataFrame
@@ -73,6 +95,7 @@ class EvidenceTable(FrameDisplay):
     rejected: pd.DataFrame = field(default_factory=lambda: _empty(REJECTED_COLUMNS))
     sources: tuple[str, ...] = ()
     curation: str = ""
+    protocol: Protocol | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The evidence rows (a copy)."""
@@ -190,9 +213,11 @@ class EvidenceTable(FrameDisplay):
             path = folder / name
             if not path.is_file():
                 return _empty(columns)
-            return read_csv_raw(path)
+            return spreadsheet_raw(pd.read_csv(path, dtype=str, keep_default_na=False))
 
-        studies = read_csv_raw(folder / "studies.csv")
+        studies = spreadsheet_raw(
+            pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+        )
         studies["n_total"] = pd.to_numeric(studies["n_total"].replace("", None)).astype("Int64")
         return cls(
             evidence=evidence,
@@ -250,6 +275,7 @@ def _progress(msg: str, enabled: bool) -> None:
 def extract(
     paths: str | Path | Iterable[str | Path] | None = None,
     *,
+    protocol: Protocol | str | Path | None = None,
     curation: str | Path | None = None,
     progress: bool = True,
     workers: int | None = None,
@@ -265,6 +291,10 @@ def extract(
     Parameters
     ----------
     paths : files or folders (.txt, .md, .pdf); None for the bundled papers.
+    protocol : the review protocol (a :class:`~evsynth.protocol.Protocol`, a YAML file, or the
+        name of a bundled protocol) whose terms label interventions, comparators and outcomes;
+        None: the bundled protocol for the bundled papers, no labels (arms and outcomes as
+        reported) for other papers. See :func:`protocol_for`.
     curation : a curation YAML file to apply (:mod:`evsynth.evidence.curation`); None for none.
     progress : show progress on stderr.
     workers : files processed at once (default: the number of CPUs).
@@ -276,15 +306,25 @@ def extract(
     EvidenceTable. Files that cannot be read or extracted are listed in ``failures``; they are
     never dropped silently.
     """
-    from evsynth.evidence.batch import extract_many
+    from evsynth.evidence.batch import expand, extract_many
 
+    if curation is not None:  # a malformed curation file is refused before any paper is read
+        from evsynth.evidence.curation import load_curation
+
+        curation = load_curation(curation)
     files = expand_paths(paths)
+    proto = protocol_for(protocol, expand(paths))
     _progress(f"reading {len(files)} path(s)", progress)
     docs, rows, failures = extract_many(
-        files, workers=workers, timeout=timeout, memory_mb=memory_mb, progress=progress
+        files,
+        workers=workers,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        progress=progress,
+        protocol=proto,
     )
     return extract_documents(
-        docs, rows=rows, failures=failures, curation=curation, progress=progress
+        docs, rows=rows, failures=failures, curation=curation, progress=progress, protocol=proto
     )
 
 
@@ -295,6 +335,7 @@ def extract_documents(
     failures=None,
     curation: str | Path | None = None,
     progress: bool = False,
+    protocol: Protocol | str | Path | None = None,
 ) -> EvidenceTable:
     """The evidence table of documents already read (see :func:`extract`).
 
@@ -306,11 +347,14 @@ def extract_documents(
     failures : the reader's failures (kept in the table's ``failures``).
     curation : a curation file to apply, or None.
     progress : print one line per document to stderr.
+    protocol : as in :func:`extract` (when ``rows`` are given they must come from the same
+        protocol).
     """
     from evsynth.evidence.studies import build_studies
     from evsynth.extraction import extract_document
 
     fail = _failures_frame(failures)
+    protocol = protocol_for(protocol, [d.path for d in docs if d.path])
     if rows is not None and len(rows) != len(docs):
         raise ExtractionError(f"{len(docs)} documents but {len(rows)} row tables were given")
     given = {id(d): r for d, r in zip(docs, rows, strict=True)} if rows is not None else {}
@@ -328,7 +372,7 @@ def extract_documents(
     for doc in docs:
         name = Path(doc.path).name
         try:
-            rows = given[id(doc)] if id(doc) in given else extract_document(doc)
+            rows = given[id(doc)] if id(doc) in given else extract_document(doc, protocol)
         except EvsynthError as exc:
             extra_failures.append(
                 {"file": name, "stage": "extract", "error": type(exc).__name__, "message": str(exc)}
@@ -368,12 +412,12 @@ def extract_documents(
         failures=fail,
         conflicts=conflicts,
         sources=tuple(str(d.path) for d in docs),
+        protocol=protocol,
     )
     if curation is not None:
-        from evsynth.evidence.curation import apply_curation, load_curation
+        from evsynth.evidence.curation import apply_curation
 
-        cur = load_curation(curation)
-        table = apply_curation(table, cur, documents=ok_docs)
+        table = apply_curation(table, curation, documents=ok_docs)
     return table
 
 

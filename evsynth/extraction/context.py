@@ -148,7 +148,7 @@ class Context:
         ]
         comparator = comparator_for(name) if negs else ""
         if not pos_terms:
-            # only the untreated arm is named ("non-GC group had ...")
+            # only the untreated arm is named ("non-X group had ...")
             note = (note + "; " if note else "") + f"only the untreated arm '{chosen[1]}' is named"
         detail = dose_detail(phrase) or dose_detail(src[max(0, chosen[3] - 30) : chosen[3] + 40])
         return name, phrase, comparator, detail, note

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from evsynth.extraction.arms import comparison_in, subgroup_before
 from evsynth.extraction.context import Context, clean_phrase
 from evsynth.extraction.labels import find_outcomes
 from evsynth.extraction.patterns import P_VALUE_RE, find_ratio_estimates
@@ -116,6 +117,13 @@ def estimate_rows(
                     notes.append("estimate lies outside its interval as reported")
                 analysis = "multivariable" if e.adjusted else ctx.analysis(i, e.est_start - s.start)
                 as_reported = phrase or clean_phrase(subject)
+                versus = comparison_in(s.text)
+                cmp_reported = versus.comparator_as_reported
+                if not phrase and versus.intervention_as_reported and cmp_reported:
+                    as_reported = versus.intervention_as_reported
+                    name = name or versus.intervention
+                if versus.comparator and not comparator and name:
+                    comparator = versus.comparator
                 maker.add_norm(
                     span_start,
                     span_end,
@@ -123,6 +131,8 @@ def estimate_rows(
                     intervention_detail=detail,
                     intervention_as_reported=as_reported,
                     comparator=comparator,
+                    comparator_as_reported=cmp_reported,
+                    subgroup=subgroup_before(s.text, e.est_start - s.start),
                     outcome=outcome,
                     outcome_as_reported=outcome_rep,
                     measure=e.measure,

@@ -1,78 +1,68 @@
-"""Label vocabularies: interventions, outcomes, analysis type, comparators.
+"""Label vocabularies: interventions, comparators and outcomes from the protocol; analysis type,
+dose and negation from generic grammar.
 
-Each vocabulary maps the ways papers write a term to one normalized label. The paper's own words
-are always kept next to the normalized label (``*_as_reported``), so normalization never hides
-what was written.
+The topic words (which drugs, which outcomes) come from the review protocol
+(:class:`evsynth.protocol.terms.Vocabulary`), set for one paper at a time with
+:func:`using_vocabulary`; without a protocol no intervention or outcome label is given and rows keep
+only the words the paper used (``*_as_reported``). What stays here is grammar that holds for any
+topic: negated arms ("non-X", "without X", "did not receive X"), the analysis type
+(univariable/multivariable) and dose qualifiers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import re
+from collections.abc import Iterator
+
+from evsynth.protocol.terms import Vocabulary
 
 __all__ = [
-    "INTERVENTION_TERMS",
-    "OUTCOME_TERMS",
+    "using_vocabulary",
+    "active_vocabulary",
     "find_interventions",
+    "find_comparators",
     "find_outcomes",
     "analysis_of",
     "dose_detail",
     "is_negated_arm",
 ]
 
-# normalized intervention -> regex of the ways papers name it (case-insensitive unless noted)
-INTERVENTION_TERMS: dict[str, str] = {
-    "glucocorticoid": (
-        r"(?:gluco|cortico)?-?steroids?|glucocorticoids?|corticosteroids?|"
-        r"(?-i:GCs?|GCS)|(?:methyl)?prednis(?:o|olo)ne|dexamethasone|hydrocortisone|"
-        r"(?-i:DEX)"
-    ),
-    "tocilizumab": r"toci\w{0,10}|(?-i:TCZ)",
-    "ruxolitinib": r"ruxolitinib|(?-i:RUX)",
-}
-
-_INTERVENTION_RE = re.compile(
-    r"(?<![A-Za-z])(?P<neg>(?i:non)\s?-?\s?)?(?:"
-    + "|".join(f"(?P<{k}>{v})" for k, v in INTERVENTION_TERMS.items())
-    + r")(?![A-Za-z])",
-    re.IGNORECASE,
+_ACTIVE: contextvars.ContextVar[Vocabulary | None] = contextvars.ContextVar(
+    "evsynth_vocabulary", default=None
 )
+_EMPTY = Vocabulary.empty()
 
-# A negated arm: "non-GC", "non toci", "nontocilizumab", "without steroids",
-# "did not receive tocilizumab", "no corticosteroids", "not treated with RUX".
+
+@contextlib.contextmanager
+def using_vocabulary(vocabulary: Vocabulary | None) -> Iterator[Vocabulary]:
+    """Use ``vocabulary`` for the label look-ups inside the block (one paper's extraction)."""
+    token = _ACTIVE.set(vocabulary if vocabulary is not None else _EMPTY)
+    try:
+        yield _ACTIVE.get()
+    finally:
+        _ACTIVE.reset(token)
+
+
+def active_vocabulary() -> Vocabulary:
+    """The vocabulary of the paper being extracted (empty outside :func:`using_vocabulary`)."""
+    v = _ACTIVE.get()
+    return v if v is not None else _EMPTY
+
+
+# "nontreatment": "non" glued to a term is masked as "no " (same length) so the term is found
+_GLUED_NON = re.compile(r"(?<![A-Za-z])([Nn]on)(?=[a-z])")
+
+# A negated arm: "non-X", "non X", "nonX", "without X", "no X", "not treated with X",
+# "did not receive X".
 _NEGATION_BEFORE = re.compile(
     r"(?:\bnon\s?-?\s?|\bnon(?=[a-z])|\bwithout\s{1,3}|\bno\s{1,3}|\bnot\s{1,3}(?:receive|given|treated\s{1,3}with|exposed\s{1,3}to)\w{0,2}\s{1,3}"
     r"|\bdid\s{1,3}not\s{1,3}(?:receive|use|get)\s{1,3}(?:any\s{1,3})?)$",
     re.IGNORECASE,
 )
 
-# normalized outcome -> regex (order matters: more specific first)
-OUTCOME_TERMS: list[tuple[str, str]] = [
-    (
-        "MRD-negative CR",
-        r"MRD\s?-?\s?negative\s{1,3}(?:CR|complete\s{1,3}(?:response|remission))s?|(?-i:MRD-CR|MRD- CR|MRDneg CR)",
-    ),
-    ("MRD-positive CR", r"MRD\s?-?\s?positive\s{1,3}CR|(?-i:MRD\+\s?CR)"),
-    ("OS", r"overall\s{1,3}survival|(?-i:OS)"),
-    ("PFS", r"progression\s?-?\s?free\s{1,3}survival|(?-i:PFS)"),
-    ("EFS", r"event\s?-?\s?free\s{1,3}survival|(?-i:EFS)"),
-    ("LFS", r"leuka?emia\s?-?\s?free\s{1,3}survival|(?-i:LFS)"),
-    ("DFS", r"disease\s?-?\s?free\s{1,3}survival|(?-i:DFS)"),
-    ("RFS", r"relapse\s?-?\s?free\s{1,3}survival|(?-i:RFS)"),
-    ("ORR", r"overall\s{1,3}response(?:\s{1,3}rates?)?|objective\s{1,3}response|(?-i:ORR)"),
-    (
-        "CR",
-        r"complete[\s-]{1,3}(?:response|remission)s?|(?-i:CRR|CRs|CR)"
-        r"|remission\s{1,3}rates?",
-    ),
-    ("RESPONSE", r"(?:\d{1,3}-day\s{1,3})?response\s{1,3}rates?|(?:\d{1,3}-day\s{1,3})response"),
-]
-_OUTCOME_RE = re.compile(
-    r"(?<![A-Za-z+-])(?:"
-    + "|".join(f"(?P<o{i}>{rx})" for i, (_, rx) in enumerate(OUTCOME_TERMS))
-    + r")(?![A-Za-z])",
-    re.IGNORECASE,
-)
 
 _MULTI = re.compile(
     r"multi-?variat\w{0,4}|multi-?variable|adjusted|(?<![A-Za-z])a(?:HR|OR|RR)\b|Cox\s{1,3}regression\s{1,3}model\s{1,3}adjust",
@@ -89,30 +79,52 @@ _DOSE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=4096)
 def find_interventions(text: str) -> tuple[tuple[str, str, bool, int], ...]:
-    """Interventions named in ``text``: (normalized, as written, negated?, position).
+    """Interventions of the active vocabulary named in ``text``: (label, as written, negated?,
+    position), in order. "non-X group" -> ("X", "non-X", True, ...).
 
-    Cached per text (the extractors ask about the same sentence once per estimate in it, which
-    would otherwise cost time proportional to estimates x sentence length).
-
-    "non-GC group" -> ("glucocorticoid", "non-GC", True, ...).
+    Cached per vocabulary and text (the extractors ask about one sentence once per estimate).
     """
+    vocab = active_vocabulary()
+    cache = vocab._compiled.setdefault("interventions", {})
+    hit = cache.get(text)
+    if hit is not None:
+        return hit
+    out = _interventions(vocab, text)
+    if len(cache) > 8192:
+        cache.clear()
+    cache[text] = out
+    return out
+
+
+def _interventions(vocab: Vocabulary, text: str) -> tuple[tuple[str, str, bool, int], ...]:
+    if not vocab.terms.get("intervention"):
+        return ()
+    masked = _GLUED_NON.sub(lambda m: m.group(1)[:2] + " ", text)
     out = []
-    for m in _INTERVENTION_RE.finditer(text):
-        name = next(k for k in INTERVENTION_TERMS if m.group(k))
-        if m.group("neg"):
-            out.append((name, m.group(0), True, m.start()))
+    for m in vocab.find("intervention", masked):
+        glued = (
+            m.start >= 3
+            and masked[m.start - 3 : m.start] in ("no ", "No ")
+            and (text[m.start - 3 : m.start].lower() == "non")
+        )
+        if glued:
+            out.append((m.label, text[m.start - 3 : m.end], True, m.start - 3))
             continue
-        before = text[max(0, m.start() - 40) : m.start()]
+        before = text[max(0, m.start - 40) : m.start]
         neg = _NEGATION_BEFORE.search(before)
-        start = m.start() - (len(before) - neg.start()) if neg else m.start()
-        out.append((name, text[start : m.end()], bool(neg), start))
+        start = m.start - (len(before) - neg.start()) if neg else m.start
+        out.append((m.label, text[start : m.end], bool(neg), start))
     return tuple(out)
 
 
+def find_comparators(text: str) -> tuple[tuple[str, str, int], ...]:
+    """Comparators of the active vocabulary named in ``text``: (label, as written, position)."""
+    return tuple((m.label, m.text, m.start) for m in active_vocabulary().find("comparator", text))
+
+
 def is_negated_arm(text: str) -> bool:
-    """True when ``text`` names an untreated arm ("Non-GC", "without steroids", "No")."""
+    """True when ``text`` names an untreated arm ("Non-X", "without X", "No")."""
     t = text.strip()
     if re.fullmatch(r"(?i)no|none|never|0\s?mg\s?/?\s?kg|not\s+received", t):
         return True
@@ -120,18 +132,10 @@ def is_negated_arm(text: str) -> bool:
     return bool(found) and all(f[2] for f in found)
 
 
-@functools.lru_cache(maxsize=4096)
 def find_outcomes(text: str) -> tuple[tuple[str, str, int], ...]:
-    """Outcomes named in ``text``: (normalized, as written, position), in order of appearance.
-
-    Cached per text, as :func:`find_interventions`."""
-    out = []
-    for m in _OUTCOME_RE.finditer(text):
-        for i, (name, _) in enumerate(OUTCOME_TERMS):
-            if m.group(f"o{i}"):
-                out.append((name, m.group(0), m.start()))
-                break
-    return tuple(out)
+    """Outcomes of the active vocabulary named in ``text``: (label, as written, position), in
+    order of appearance."""
+    return tuple((m.label, m.text, m.start) for m in active_vocabulary().find("outcome", text))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -161,11 +165,11 @@ def analysis_of(text: str, before: int | None = None) -> str:
 
 
 def dose_detail(text: str) -> str:
-    """Dose subgroup as written ("low-dose GC (≤ 8 mg kg-¹)", "≤8 mg/kg"), or ''."""
+    """Dose subgroup as written ("low-dose X (≤ 8 mg kg-¹)", "≤8 mg/kg"), or ''."""
     m = _DOSE.search(text)
     return m.group(0).strip() if m else ""
 
 
 def comparator_for(intervention: str) -> str:
-    """The default comparator label of an untreated arm: 'no glucocorticoid'."""
+    """The comparator label of an intervention's untreated arm: "no X" for intervention "X"."""
     return f"no {intervention}" if intervention else ""

@@ -30,8 +30,10 @@ __all__ = [
     "parse_interval",
 ]
 
-#: A decimal number as written in a paper: "0.45", "12", ".45", "1,280" is *not* one number.
-NUMBER = r"(?<![\w.])(?:\d{1,7}(?:\.\d{1,8})?|\.\d{1,8})(?![\d])"
+#: A decimal number as written in a paper: "0.45", "12", ".45" ("1,280" is *not* one number).
+#: Read whole or not at all: a number with more digits than allowed never matches a prefix
+#: of itself ("0.0499999999999999999" is not read as "0.049999999999999").
+NUMBER = r"(?<![\w.])(?:\d{1,7}(?:\.\d{1,15})?|\.\d{1,15})(?!\.?\d)"
 NUMBER_RE = re.compile(NUMBER)
 
 #: Dashes the reader normalizes to "-" (kept here for text that was not normalized).
@@ -100,8 +102,20 @@ _AFTER_ESTIMATE = re.compile(
     rf"(?P<lo2>{NUMBER}){RANGE_SEP}(?P<hi2>{NUMBER})\s{{0,2}}[\)\]]"
     r")"
 )
-# After an estimate with its CI, another estimate of the same plural label: "and 0.785 (95% CI...".
-_NEXT_ESTIMATE = re.compile(r"\s{0,3}[\)\]]?\s{0,3}(?:,\s{0,3}and|,|and|;)\s{1,3}(?=\d|\.\d)")
+# A few words between the estimate and a *labelled* interval: "hazard ratio 0.63 in the
+# intervention group; 95% CI 0.48-0.83" (a phrase a PDF line break may have hyphenated). Only
+# with the "95% CI" label: without it the bracket after the words could be anything.
+_AFTER_ESTIMATE_WORDS = re.compile(
+    r"\s{1,3}(?:[A-Za-z][A-Za-z-]{0,24}\s{1,3}){0,4}[A-Za-z][A-Za-z-]{0,24}"
+    r"\s{0,3}[,;:]?\s{0,3}(?:[\(\[]\s{0,2})?"
+    rf"{CI_LABEL}\s{{0,3}}(?:[:=,]|of|was|is|were|from)?\s{{0,3}}[\(\[]?\s{{0,2}}"
+    rf"(?P<lo>{NUMBER}){RANGE_SEP}(?P<hi>{NUMBER})"
+)
+# After an estimate with its CI, another estimate of the same plural label: "and 0.785 (95% CI...",
+# or the upper end of a range of estimates: "ranged from 0.62 (95% CI ...) to 0.76 (95% CI ...)".
+_NEXT_ESTIMATE = re.compile(r"\s{0,3}[\)\]]?\s{0,3}(?:,\s{0,3}and|,|and|;|to)\s{1,3}(?=\d|\.\d)")
+# "ranged from", "ranging between": a singular label that still carries two estimates.
+_RANGE_OF_ESTIMATES = re.compile(r"(?i)\brang(?:ed|es|ing|e)\s{1,3}(?:from|between)\s{1,3}$")
 _ESTIMATE = re.compile(rf"(?P<est>{NUMBER})(?!\s{{0,2}}%)")
 
 #: A cell or a phrase "0.44 (0.20-0.93)", "2.02(0.92-4.41)", "0.547 [0.271 to 1.103]".
@@ -156,7 +170,8 @@ class RatioEstimate:
 _FILLER_WORDS = frozenset(
     "s of was were is are for the a an in at with and to from death mortality relapse progression "
     "adjusted overall pooled ratio ratios hazard odds risk vs versus compared estimated multivariable "
-    "univariable multivariate univariate unadjusted crude model analysis hr or rr".split()
+    "univariable multivariate univariate unadjusted crude model analysis hr or rr ranged range "
+    "ranging between".split()
 )
 
 
@@ -265,23 +280,27 @@ def find_ratio_estimates(text: str, start: int = 0, end: int | None = None) -> l
         if not f:
             continue
         pos = f.end()
-        for k in range(8 if plural else 1):
+        several = plural or _RANGE_OF_ESTIMATES.search(text, f.start(), f.end()) is not None
+        for k in range(8 if several else 1):
             e = _ESTIMATE.match(text, pos, stop)
             if not e:
                 break
             a = _AFTER_ESTIMATE.match(text, e.end(), stop)
             if not a:
+                a = _AFTER_ESTIMATE_WORDS.match(text, e.end(), stop)
+            if not a:
                 break
             if (
-                a.group("lo2") is not None
+                a.re is _AFTER_ESTIMATE
+                and a.group("lo2") is not None
                 and k == 0
                 and not _plain_filler(text[f.start() : f.end()])
             ):
                 # a bracketed pair without "CI" needs the label right before it: "RR 0.80 (0.70,
                 # 0.91)", "aHR, 1.8 (1.1-2.9)"; not "the OR department treated 12 (8-16)"
                 break
-            lo = a.group("lo") or a.group("lo2")
-            hi = a.group("hi") or a.group("hi2")
+            lo = a.group("lo") or (a.group("lo2") if a.re is _AFTER_ESTIMATE else None)
+            hi = a.group("hi") or (a.group("hi2") if a.re is _AFTER_ESTIMATE else None)
             level = a.group("level")
             est, lower, upper = float(e.group("est")), float(lo), float(hi)
             if not (0 < est < 1000 and 0 <= lower <= upper < 100000):

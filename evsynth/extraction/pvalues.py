@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from evsynth.extraction.arms import comparison_in
 from evsynth.extraction.context import Context, clean_phrase, comparison_phrase
 from evsynth.extraction.labels import find_interventions, find_outcomes
 from evsynth.extraction.patterns import find_p_values
@@ -104,7 +105,7 @@ def p_only_rows(
         outs_all = find_outcomes(s.text)
         inherited = ""
         if not outs_all and _SIMILAR.search(s.text):
-            # "Similar results were obtained in patients with ICANS (p = 0.21 and 0.06,
+            # "Similar results were obtained in patients with condition B (p = 0.21 and 0.06,
             # respectively)": the outcomes are those of the preceding sentence
             for prev in ctx.previous(i, 1):
                 outs_all = [(o[0], o[1], -1) for o in find_outcomes(prev.text)]
@@ -140,11 +141,22 @@ def p_only_rows(
                     and assigned[-1][0]
                     and ")" not in text[prev_end : p.start]
                 ):
-                    # "(p = 0.869 for CRS and p = 0.276 for ICANS)": same outcome, other subgroup
+                    # "(p = 0.869 for condition A and p = 0.276 for condition B)": same outcome, other subgroup
                     o = assigned[-1][:2]
                 assigned.append((o[0], o[1], "") if o else ("", "", ""))
                 prev_end = p.end
         name, phrase, comparator, detail, inote = ctx.intervention(i, s.text)
+        versus = comparison_in(s.text)
+        if (
+            not phrase
+            and not comparison_phrase(s.text)
+            and versus.intervention_as_reported
+            and versus.comparator_as_reported
+        ):
+            phrase = versus.intervention_as_reported
+            name = name or versus.intervention
+        if versus.comparator and not comparator and name:
+            comparator = versus.comparator
         n_int, n_ctl, nnote = arm_sizes_in(s.text)
         if name and n_int is None and n_ctl is None and sizes is not None:
             n_int, n_ctl, nnote = _doc_sizes(text, sizes, name)
@@ -161,6 +173,7 @@ def p_only_rows(
                 or comparison_phrase(s.text)
                 or clean_phrase(re.sub(r"\(.*", "", s.text)),
                 comparator=comparator,
+                comparator_as_reported=versus.comparator_as_reported,
                 outcome=outcome,
                 outcome_as_reported=outcome_rep,
                 measure="p_only",

@@ -16,13 +16,13 @@ EVIDENCE_COLUMNS: dict[str, str] = {
     "report": "file name of the report the row came from",
     "intervention": "normalized intervention label from the protocol, or '' (no protocol, a covariate, or a term the protocol does not list)",
     "intervention_detail": "dose subgroup or regimen as written, e.g. 'low-dose ≤8 mg/kg'",
-    "intervention_as_reported": "the paper's own words for the exposure or row label, e.g. 'Received steroids'",
+    "intervention_as_reported": "the paper's own words for the exposure or row label, e.g. 'Received drug A'",
     "comparator": "normalized comparator label from the protocol (e.g. 'control'), 'no <intervention>' for an untreated arm, a reference level as written ('0 mg/kg (reference)'), or '' if single-arm",
-    "comparator_as_reported": "the paper's own words for the comparison group, e.g. 'placebo recipients', 'Non-GC'",
+    "comparator_as_reported": "the paper's own words for the comparison group, e.g. 'placebo recipients', 'Non-X'",
     "subgroup": "subgroup or stratum of the population the row is about, as written (e.g. 'age ≥ 65 years'); '' for the whole population",
     "outcome": "normalized outcome label from the protocol, or '' when no protocol term names it",
     "outcome_as_reported": "the paper's own words for the outcome",
-    "measure": "HR, OR, RR, counts (2x2 responders), proportion (single-arm rate), survival_rate, p_only",
+    "measure": "HR, OR, RR, counts (2x2 responders), proportion (single-arm rate), survival_rate, p_only, means (arm means/SDs of a continuous outcome), MD or SMD (a reported mean difference or standardized mean difference)",
     "analysis": "univariable, multivariable, or '' when the paper does not say",
     "estimate": "the point estimate (ratio scale for HR/OR/RR; 0-1 for proportions and survival rates)",
     "ci_lower": "lower confidence limit (same scale as estimate)",
@@ -35,6 +35,10 @@ EVIDENCE_COLUMNS: dict[str, str] = {
     "total_int": "size of the intervention arm",
     "events_ctl": "responders/events in the comparator arm",
     "total_ctl": "size of the comparator arm",
+    "mean_int": "for measure 'means': mean of the outcome in the intervention arm (size total_int)",
+    "sd_int": "for measure 'means': standard deviation in the intervention arm",
+    "mean_ctl": "for measure 'means': mean of the outcome in the comparator arm (size total_ctl)",
+    "sd_ctl": "for measure 'means': standard deviation in the comparator arm",
     "weight": "the weight (percent) printed for this study in a meta-analysis listing, else empty",
     "rate_se": "standard error of a survival rate or proportion, as reported (0-1 scale)",
     "timepoint": "landmark or assessment time as written, e.g. '12 months', 'day 30'",
@@ -51,11 +55,16 @@ EVIDENCE_COLUMNS: dict[str, str] = {
 }
 
 #: columns holding real numbers (float64; NaN when missing)
-FLOAT_COLUMNS = ("estimate", "ci_lower", "ci_upper", "ci_level", "p_value", "rate_se", "weight")
+FLOAT_COLUMNS = (
+    "estimate", "ci_lower", "ci_upper", "ci_level", "p_value", "rate_se", "weight",
+    "mean_int", "sd_int", "mean_ctl", "sd_ctl",
+)  # fmt: skip
 #: columns holding whole numbers (nullable Int64)
 INT_COLUMNS = (
     "events_int", "total_int", "events_ctl", "total_ctl", "source_start", "source_end", "page",
 )  # fmt: skip
+#: columns added after the first release: an evidence.csv written before them reads with them empty
+LATER_COLUMNS = ("mean_int", "sd_int", "mean_ctl", "sd_ctl")
 #: every other column is text ('' when missing)
 NUMERIC_COLUMNS = FLOAT_COLUMNS + INT_COLUMNS
 
@@ -75,7 +84,7 @@ STUDY_COLUMNS: dict[str, str] = {
     "overlap_flag": "possible cohort overlap with other studies: which, and why ('' if none)",
 }
 
-INTERVENTIONS = ("glucocorticoid", "tocilizumab", "ruxolitinib")
-OUTCOMES = ("CR", "MRD-negative CR", "OS", "PFS", "EFS", "LFS")
-MEASURES = ("HR", "OR", "RR", "counts", "proportion", "survival_rate", "p_only")
+MEASURES = (
+    "HR", "OR", "RR", "counts", "proportion", "survival_rate", "p_only", "means", "MD", "SMD",
+)  # fmt: skip
 ANALYSES = ("univariable", "multivariable", "")

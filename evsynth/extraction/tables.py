@@ -86,6 +86,13 @@ def _row_label_start(maker: RowMaker, label: str, first: int) -> int:
     return k + 1 if k >= 0 else first
 
 
+#: A forest plot's weight column ("Weight (%)", "% Weight") and its cells ("18.2", "18.2%").
+_WEIGHT_COL = re.compile(r"(?i)\bweight")
+_WEIGHT_CELL = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s?%?\s*$")
+#: Rows of a forest plot that pool the studies above them.
+_POOLED_ROW = re.compile(r"(?i)^(?:overall|subtotal|sub-total|total\b|pooled|random|fixed)")
+
+
 def _ratio_rows(maker: RowMaker, table: Table) -> None:
     cells = table.cells
     cols: dict[int, list[TableCell]] = defaultdict(list)
@@ -132,6 +139,8 @@ def _ratio_rows(maker: RowMaker, table: Table) -> None:
     by_row: dict[int, dict[int, TableCell]] = defaultdict(dict)
     for c in cells:
         by_row[c.row][c.col] = c
+    figure = table.kind == "figure"
+    weight_cols = [j for j, (label, _g) in meta.items() if _WEIGHT_COL.search(label)]
     cap_outcomes = list(dict.fromkeys(o[0] for o in find_outcomes(table.caption)))
     cap_out_rep = {o[0]: o[1] for o in find_outcomes(table.caption)}
     current_outcome = ("", "")
@@ -224,6 +233,17 @@ def _ratio_rows(maker: RowMaker, table: Table) -> None:
                 level = float(lvl_m.group(1)) / 100 if lvl_m else 0.95
                 if not lvl_m:
                     notes.append("CI level not stated; 95% assumed")
+            weight, cited = math.nan, ""
+            if figure:
+                # a forest plot: the row is a study as the plot names it (or a pooled row)
+                cited = rlabel.strip()
+                if _POOLED_ROW.match(cited):
+                    notes.append("pooled estimate printed in the figure, not a study")
+                wcell = row.get(weight_cols[0]) if weight_cols else None
+                wm = _WEIGHT_CELL.match(wcell.text) if wcell is not None else None
+                if wm:
+                    weight = float(wm.group(1))
+                    used.append(wcell)
             first = min(c.start for c in used)
             last = max(c.end for c in used)
             start = _row_label_start(maker, rlabel, first)
@@ -245,9 +265,11 @@ def _ratio_rows(maker: RowMaker, table: Table) -> None:
                 p_value=p_value,
                 p_operator=p_op,
                 test=test if measure in ("HR", "OR") else "",
-                section="table",
+                section="figure" if figure else "table",
                 table=table.label,
-                extractor="table_ratio",
+                cited_study=cited,
+                weight=weight,
+                extractor="figure_ratio" if figure else "table_ratio",
                 notes="; ".join(notes),
             )
 

@@ -732,8 +732,9 @@ def _draw(
             txt = r.cells.get(key, "")
             if txt:
                 xx, side, ha = anchor(key)
-                text_at(xx, side, y, txt, ha=ha, va="center", fontsize=fs,
-                        fontweight=weight if r.kind == "pooled" else "normal")  # fmt: skip
+                text_at(xx, side, y, txt, ha=ha, va="center", fontsize=fs, **{
+                        "fontweight": weight if r.kind == "pooled" else "normal",
+                        **_cell_style(key, txt)})  # fmt: skip
         if r.kind == "study":
             if np.isfinite(r.ci_lower) and np.isfinite(r.ci_upper):
                 _whisker(fig, ax, r.ci_lower, r.ci_upper, y, xlim, st, st.ci_color, st.ci_linewidth)
@@ -902,6 +903,15 @@ def favours_labels(
     return (treat, ctl) if higher_is == "worse" else (ctl, treat)
 
 
+def _cell_style(key: str, text: str) -> dict[str, Any]:
+    """Extra text properties of a cell: risk-of-bias symbols sit in robvis-coloured circles."""
+    if not key.startswith("rob:"):
+        return {}
+    from evsynth.plots.risk_of_bias import symbol_style
+
+    return symbol_style(text)
+
+
 def forest_plot(
     result_or_table: Any,
     *,
@@ -919,6 +929,7 @@ def forest_plot(
     measure: str | None = None,
     level: float | None = None,
     subgroup: str | None = None,
+    risk_of_bias: pd.DataFrame | None = None,
     **style_overrides: Any,
 ) -> Figure:
     """Draw a forest plot of a meta-analysis, subgroup analysis or plain table of estimates.
@@ -965,6 +976,9 @@ def forest_plot(
     measure, level : only for tables (default "GEN" and 0.95); results carry their own.
     subgroup : str, optional
         For tables: a column whose values group rows under headings.
+    risk_of_bias : DataFrame, optional
+        ``label`` and one column of judgement words per domain (and ``overall``): a column block
+        of robvis symbols per study (see :func:`evsynth.plots.risk_of_bias.with_risk_of_bias`).
 
     Returns
     -------
@@ -977,6 +991,10 @@ def forest_plot(
     )  # fmt: skip
     if not any(r.kind in ("study", "pooled", "unpoolable") for r in data.rows):
         raise PlotError("nothing to draw: the input has no rows.")
+    if risk_of_bias is not None and len(risk_of_bias):
+        from evsynth.plots.risk_of_bias import with_risk_of_bias
+
+        data, st = with_risk_of_bias(data, risk_of_bias, st)
     if isinstance(favours, str):
         if favours != "auto":
             raise PlotError(f'favours={favours!r}: give two labels, "auto" or None.')

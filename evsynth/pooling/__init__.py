@@ -18,6 +18,8 @@ Lower-level building blocks (general X-matrix form, used by subgroup/influence/b
     prediction_interval(estimate, se, tau2, k, p, fit_df, level, pi_method) -> ((lo, hi), note)
 """
 
+# the inspection verbs of a fit (res.leave_one_out(), res.egger(), ...) register on import
+from evsynth.pooling import bias, gosh, influence, permutation, subgroup  # noqa: F401, E402
 from evsynth.pooling.estimators import (
     ALL_METHODS,
     TAU2_METHODS,

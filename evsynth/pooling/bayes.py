@@ -37,10 +37,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
 
 from evsynth._shared.display import FrameDisplay
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
+
+optimize = lazy_module("scipy.optimize")
+special = lazy_module("scipy.special")
+stats = lazy_module("scipy.stats")
 
 TAU_PRIORS = ("halfnormal", "halfcauchy")
 RATIO_MEASURES = ("HR", "OR", "RR", "IRR", "ROM")

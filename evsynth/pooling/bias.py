@@ -26,11 +26,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evsynth._shared.display import FrameDisplay
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
 from evsynth.pooling.influence import resolve_model
+from evsynth.pooling.result import inspection
+
+stats = lazy_module("scipy.stats")
 
 MIN_STUDIES = 10
 
@@ -114,6 +117,7 @@ class EggerTest(FrameDisplay):
         )
 
 
+@inspection("egger")
 def egger_test(
     yi: Any,
     vi: Any = None,
@@ -121,9 +125,9 @@ def egger_test(
     sei: Any = None,
     labels: Any = None,
     model: str = "rma",
-    method: str = "REML",
-    test: str = "z",
-    level: float = 0.95,
+    method: str | None = None,
+    test: str | None = None,
+    level: float | None = None,
     force: bool = False,
 ) -> EggerTest:
     """Egger's regression test: does the effect size depend on its standard error?
@@ -148,7 +152,9 @@ def egger_test(
         ``pvalue`` tests H0: b1 = 0 (no asymmetry); ``limit_estimate`` = b0, the effect
         predicted for a study with se = 0 (Stanley & Doucouliagos' PET estimate).
     """
-    y, v, lab, opts = resolve_model(yi, vi, sei, labels, method, test, level, "GEN")
+    y, v, lab, opts = resolve_model(
+        yi, vi, sei, labels, method, test, level, None, default_test="z"
+    )
     model = model.lower()
     if model not in ("rma", "lm"):
         raise PoolingError(f"model must be 'rma' or 'lm'; got {model!r}.")
@@ -156,6 +162,13 @@ def egger_test(
     notes = _check_k(k, force, "Egger's regression test")
     se = np.sqrt(v)
     lv = opts["level"]
+    if np.ptp(se) <= 1e-10 * se.max():
+        raise PoolingError(
+            f"Egger's regression test: all {k} studies have the same standard error "
+            f"({se[0]:.4g}), so the predictor sei is collinear with the intercept and the test "
+            "is undefined (metafor: 'Model matrix no longer of full rank'). Small-study effects "
+            "cannot be assessed from these studies; check that the vi/sei are the studies' own."
+        )
     if model == "rma":
         from evsynth.pooling.rma import meta_regression
 
@@ -272,16 +285,17 @@ class TrimAndFill(FrameDisplay):
         )
 
 
+@inspection("trim_and_fill")
 def trim_and_fill(
     yi: Any,
     vi: Any = None,
     *,
     sei: Any = None,
     labels: Any = None,
-    method: str = "REML",
-    test: str = "z",
-    level: float = 0.95,
-    measure: str = "GEN",
+    method: str | None = None,
+    test: str | None = None,
+    level: float | None = None,
+    measure: str | None = None,
     estimator: str = "L0",
     side: str | None = None,
     maxiter: int = 100,
@@ -316,9 +330,11 @@ def trim_and_fill(
     """
     from evsynth.pooling.rma import meta_analysis
 
-    y, v, lab, opts = resolve_model(yi, vi, sei, labels, method, test, level, measure)
+    y, v, lab, opts = resolve_model(
+        yi, vi, sei, labels, method, test, level, measure, default_test="z"
+    )
     meth = opts["method"]
-    test = test.lower()
+    test = opts["test"].lower()
     lv = opts["level"]
     k = len(y)
     estimator = estimator.upper()

@@ -52,14 +52,21 @@ def prepare_input(
     data: pd.DataFrame | None = None,
     labels: Any = None,
     measure: str = "GEN",
+    allow_mixing: bool = False,
 ) -> _Input:
     """Resolve ``yi``/``vi``/``sei``/``data``/``labels`` into arrays and validate them.
 
     Raises :class:`~evsynth.errors.PoolingError` for a length mismatch, k = 0, missing or
     non-finite ``yi``, or sampling variances that are missing, zero or negative. Nothing is
     dropped silently: the offending studies are named in the message.
+
+    Rows that should not be pooled together are refused unless ``allow_mixing`` is true: rows of
+    different effect measures (a ``data`` frame's ``measure_analysis`` or ``measure`` column, or
+    a ``measure=`` that contradicts it), of different outcomes (an ``outcome`` column), or the
+    same study twice (duplicated labels or ``study_id``).
     """
     notes: list[str] = []
+    measure = valid_measure(measure)
     if data is not None:
         if not isinstance(data, pd.DataFrame):
             raise PoolingError(f"data must be a pandas DataFrame, not {type(data).__name__}.")
@@ -88,28 +95,7 @@ def prepare_input(
                     break
         if isinstance(labels, str):
             labels = _column(data, labels, "labels")
-        if (
-            measure == "GEN"
-            and "measure_analysis" in data.columns
-            and "measure" not in data.columns
-        ):
-            # evsynth.effects.effect_sizes output: "logHR", "logOR", "logRR", "RD", "PLO", ...
-            ms = pd.unique(data["measure_analysis"].dropna().astype(str))
-            if len(ms) == 1:
-                measure = ms[0][3:] if ms[0].startswith("log") else str(ms[0])
-                notes.append(
-                    f"measure {measure!r} taken from the data's 'measure_analysis' column ({ms[0]!r})."
-                )
-        if measure == "GEN" and "measure" in data.columns:
-            ms = pd.unique(data["measure"].dropna().astype(str))
-            if len(ms) == 1:
-                measure = str(ms[0])
-                notes.append(f"measure {measure!r} taken from the data's 'measure' column.")
-            elif len(ms) > 1:
-                raise PoolingError(
-                    f"data mixes effect measures {sorted(ms)}; pool one measure at a time "
-                    "(filter the rows, or pass measure= explicitly after checking they are comparable)."
-                )
+        measure = _measure_of_data(data, measure, notes, allow_mixing)
     if yi is None:
         raise PoolingError("No effect sizes: pass yi= (array) or data= with a 'yi' column.")
     y = _as_float_array(yi, "yi")
@@ -175,7 +161,91 @@ def prepare_input(
             f"WARNING: the largest sampling variance is {v.max() / v.min():.3g} times the smallest; "
             "results may be numerically unstable (metafor warns the same). Check the input scale."
         )
+    if not allow_mixing and len(set(lab)) < len(lab):
+        dup = sorted({x for x in lab if lab.count(x) > 1})
+        raise PoolingError(
+            f"the same study appears more than once: {dup}. One study contributes one estimate; "
+            "give distinct labels if these are distinct studies, or pass allow_mixing=True to "
+            "pool them anyway."
+        )
     return _Input(y, v, lab, str(measure), tuple(notes), data)
+
+
+#: effect measure codes accepted by the pooling functions (metafor ``escalc``/``rma`` codes)
+MEASURES = (
+    "GEN", "HR", "OR", "RR", "RD", "IRR", "IRD", "ROM", "MD", "SMD", "SMDH", "PR", "PLO",
+    "PAS", "PFT", "PLN", "IR", "IRLN", "ZCOR", "COR", "RATIO",
+)  # fmt: skip
+
+
+def valid_measure(measure: Any) -> str:
+    """The measure code in canonical case ("hr" -> "HR"); PoolingError listing the valid codes
+    for anything else."""
+    code = str(measure).strip()
+    up = code.upper()
+    if up not in MEASURES:
+        raise PoolingError(f"measure {measure!r} is not a known code; use one of {list(MEASURES)}.")
+    return up
+
+
+def _rows_by(data: pd.DataFrame, column: str) -> str:
+    label = next((c for c in ("slab", "label", "study_id", "row_id") if c in data.columns), None)
+    parts = []
+    for value, group in data.groupby(data[column].astype(str), sort=True):
+        names = list(group[label].astype(str)) if label else [str(i) for i in group.index]
+        parts.append(f"{value}: {', '.join(names[:6])}{' ...' if len(names) > 6 else ''}")
+    return "; ".join(parts)
+
+
+def _measure_of_data(data: pd.DataFrame, measure: str, notes: list[str], allow: bool) -> str:
+    """The measure of a ``data`` frame's rows; refuses mixtures of measures, outcomes and a
+    ``measure=`` that contradicts the rows, unless ``allow``."""
+    col = (
+        "measure_analysis"
+        if "measure_analysis" in data.columns
+        else ("measure" if "measure" in data.columns else None)
+    )
+    if col is not None:
+        ms = sorted(pd.unique(data[col].dropna().astype(str)))
+        codes = sorted(
+            {m[3:] if col == "measure_analysis" and m.startswith("log") else m for m in ms}
+        )
+        if len(codes) > 1 and not allow:
+            raise PoolingError(
+                f"data mixes effect measures ({col}: {_rows_by(data, col)}); pool one measure "
+                "at a time (filter the rows), or pass allow_mixing=True after checking they are "
+                "comparable."
+            )
+        if len(codes) == 1:
+            found = codes[0].upper()
+            if measure == "GEN":
+                measure = found if found in MEASURES else "GEN"
+                notes.append(
+                    f"measure {measure!r} taken from the data's {col!r} column ({ms[0]!r})."
+                )
+            elif found != measure and found != "COUNTS" and not allow:
+                raise PoolingError(
+                    f"measure={measure!r} but the data's {col!r} column says {ms[0]!r}; pass the "
+                    "matching measure, or allow_mixing=True if you are sure."
+                )
+    if "outcome" in data.columns and not allow:
+        outs = pd.unique(data["outcome"].dropna().astype(str))
+        outs = [o for o in outs if o]
+        if len(outs) > 1:
+            raise PoolingError(
+                f"data mixes outcomes ({_rows_by(data, 'outcome')}); pool one outcome at a time, "
+                "or pass allow_mixing=True to pool them together on purpose."
+            )
+    if "study_id" in data.columns and not allow:
+        ids = data["study_id"].dropna().astype(str)
+        dup = sorted(set(ids[ids.duplicated() & (ids != "")]))
+        if dup:
+            raise PoolingError(
+                f"the same study appears more than once (study_id {dup}); choose one row per "
+                "study (evsynth.review.synthesis.select_one_per_study), or pass "
+                "allow_mixing=True."
+            )
+    return measure
 
 
 def _check_options(method: str, test: str, level: float, pi: str) -> tuple[str, str, float, str]:

@@ -22,18 +22,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
+from evsynth.pooling.estimators import (
+    DAMP_BELOW,
+    LL0_TOL,
+    MAX_HALVINGS,
+    MAXITER,
+    _fisher_scoring,
+    remaining_error,
+    tau2_tolerance,
+)
+from evsynth.pooling.result import inspection
+
+stats = lazy_module("scipy.stats")
 
 GOSH_METHODS = ("REML", "DL", "FE")
-
-# metafor rma.uni control defaults: Fisher scoring stops when |change in tau²| <= 1e-5, at most
-# 100 iterations; after convergence, tau² is set to 0 when the restricted log-likelihood at
-# tau² = 0 exceeds the one at the estimate by more than .Machine$double.eps^0.25.
-METAFOR_THRESHOLD = 1e-5
-METAFOR_MAXITER = 100
-METAFOR_LL0_TOL = np.finfo(float).eps ** 0.25
 
 # Default size limit for GOSH (2^k - 1 fits).
 GOSH_MAX_K = 20
@@ -68,9 +73,6 @@ def fit_many(
     *,
     method: str = "REML",
     test: str = "z",
-    threshold: float = METAFOR_THRESHOLD,
-    maxiter: int = METAFOR_MAXITER,
-    ll0_tol: float = METAFOR_LL0_TOL,
 ) -> ManyFits:
     """Fit many intercept-only models at once (vectorized over rows).
 
@@ -81,7 +83,6 @@ def fit_many(
     mask : (n, k) boolean, True where a study is in the row's model (default: all)
     method : "REML", "DL" or "FE"
     test : "z", "t", "knha" or "adhoc" (the statistic returned is ``estimate / se``)
-    threshold, maxiter, ll0_tol : REML stopping rule, as metafor's ``rma.uni`` defaults
 
     Returns
     -------
@@ -90,11 +91,13 @@ def fit_many(
 
     Notes
     -----
-    REML follows metafor's ``rma.uni`` step by step, so that results agree with metafor row by
-    row, not only to the convergence tolerance: start at the Hedges (HE) estimate truncated at 0,
-    ``tau² <- tau² + (y'PPy - tr P) / tr(PP)`` with the step halved while it would make tau²
-    negative, stop when the change is <= ``threshold``; then set tau² = 0 if the restricted
-    likelihood at 0 is higher by more than ``ll0_tol``. For one study: tau² = 0, Q = 0, I² = 0,
+    REML is the solver of :func:`~evsynth.pooling.meta_analysis`, vectorized (same start, steps,
+    damping, boundary rule, stopping rule and likelihood-at-zero check; see
+    ``evsynth.pooling.estimators._fisher_scoring``): start at the Hedges (HE) estimate truncated
+    at 0, ``tau² <- tau² + (y'PPy - tr P) / tr(PP)`` halved while it lowers the restricted
+    likelihood, exactly 0 when a step leaves [0, inf) and the score at 0 is <= 0, stop when the
+    change is <= ``1e-10 (tau² + min v)``; rows still unconverged after the iteration limit get
+    the scalar solver's bracketed root. For one study: tau² = 0, Q = 0, I² = 0,
     H² = 1 (metafor's k = 1 convention). I² = 100 tau²/(tau² + vt), vt = (k-1)/tr(P_FE), and
     H² = tau²/vt + 1 (FE: from Q), as ``rma.uni``.
     """
@@ -129,7 +132,7 @@ def fit_many(
         with np.errstate(divide="ignore", invalid="ignore"):
             tau2 = np.where(multi, np.maximum(0.0, (q - km1) / trp0), 0.0)
     elif method == "REML":
-        tau2, iters, converged = _reml_many(ys, vs, mf, kk, threshold, maxiter, ll0_tol)
+        tau2, iters, converged = _reml_many(ys, vs, mf, kk)
 
     w = mf / (vs + tau2[:, None])
     sw, mu, r = _sums(w, ys)
@@ -159,58 +162,81 @@ def fit_many(
     return ManyFits(kk, mu, se, mu / se, tau2, q, i2, h2, converged, iters)
 
 
-def _reml_many(ys, vs, mf, kk, threshold, maxiter, ll0_tol):
-    """Vectorized metafor REML (see :func:`fit_many`); rows with one study get tau² = 0."""
+def _reml_score(ys, vs, mf, tau2):
+    """Twice the REML score and twice the expected information, per row (intercept only)."""
+    w = mf / (vs + tau2[:, None])
+    sw = w.sum(axis=1)
+    mu = (w * ys).sum(axis=1) / sw
+    r = ys - mu[:, None]
+    sw2 = (w**2).sum(axis=1)
+    sw3 = (w**3).sum(axis=1)
+    yppy = (w**2 * r**2).sum(axis=1)
+    trp = sw - sw2 / sw
+    trpp = sw2 - 2 * sw3 / sw + sw2**2 / sw**2
+    return yppy - trp, trpp
+
+
+def _reml_many(ys, vs, mf, kk):
+    """Vectorized REML (see :func:`fit_many`); rows with one study get tau² = 0."""
     n = ys.shape[0]
     multi = kk > 1
     km1 = np.maximum(kk - 1.0, 1.0)
+    vmin = np.where(mf > 0, vs, np.inf).min(axis=1)
     # Hedges (HE) starting value: (sum (y - ybar)^2 - sum(v) (k-1)/k) / (k-1)
     ybar = ys.sum(axis=1) / kk
     rss = (mf * (ys - ybar[:, None]) ** 2).sum(axis=1)
     trpv = (mf * vs).sum(axis=1) * (kk - 1.0) / kk
     tau2 = np.where(multi, np.maximum(0.0, (rss - trpv) / km1), 0.0)
+    u0 = _reml_score(ys, vs, mf, np.zeros(n))[0]
     iters = np.zeros(n, dtype=int)
     active = multi.copy()
-    converged = np.ones(n, dtype=bool)
+    converged = ~multi
+    prev = np.full(n, np.inf)
     it = 0
-    while active.any():
+    while active.any() and it < MAXITER:
         it += 1
         idx = np.flatnonzero(active)
         t = tau2[idx]
-        w = mf[idx] / (vs[idx] + t[:, None])
-        sw = w.sum(axis=1)
-        mu = (w * ys[idx]).sum(axis=1) / sw
-        r = ys[idx] - mu[:, None]
-        sw2 = (w**2).sum(axis=1)
-        sw3 = (w**3).sum(axis=1)
-        yppy = (w**2 * r**2).sum(axis=1)
-        trp = sw - sw2 / sw
-        trpp = sw2 - 2 * sw3 / sw + sw2**2 / sw**2
-        adj = (yppy - trp) / trpp
-        adj[~np.isfinite(adj)] = 0.0
-        # step halving while tau² would become negative (metafor: while (tau2 + adj < 0) adj <- adj/2)
-        at_zero = (t == 0) & (adj < 0)
-        adj[at_zero] = 0.0  # halving a negative step from 0 ends at -0.0: no move
-        neg = t + adj < 0
-        while neg.any():
-            adj[neg] /= 2
-            neg = t + adj < 0
+        y_, v_, m_, k_ = ys[idx], vs[idx], mf[idx], kk[idx]
+        u, info = _reml_score(y_, v_, m_, t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            adj = np.where((info > 0) & np.isfinite(u), u / info, 0.0)
+        edge = (u0[idx] <= 0) & ((t == 0) | (t + adj <= 0))
+        l_old = _reml_loglik(y_, v_, m_, k_, t)
         new = t + adj
-        change = np.abs(t - new)
+        small = np.abs(adj) <= DAMP_BELOW * (t + vmin[idx])
+        bad = ~edge & (
+            (new < 0) | (~small & (_reml_loglik(y_, v_, m_, k_, np.maximum(new, 0)) < l_old))
+        )
+        for _ in range(MAX_HALVINGS):
+            if not bad.any():
+                break
+            adj[bad] /= 2
+            new = t + adj
+            small = np.abs(adj) <= DAMP_BELOW * (t + vmin[idx])
+            bad = ~edge & (
+                (new < 0) | (~small & (_reml_loglik(y_, v_, m_, k_, np.maximum(new, 0)) < l_old))
+            )
+        new = np.where(bad, t, new)
+        new[edge] = 0.0
+        change = np.abs(new - t)
+        done = edge | (remaining_error(change, prev[idx]) <= tau2_tolerance(new, vmin[idx]))
+        prev[idx] = change
         tau2[idx] = new
         iters[idx] = it
-        done = change <= threshold
-        if it > maxiter:
-            converged[idx[~done]] = False
-            done[:] = True
+        converged[idx[done]] = True
         active[idx[done]] = False
-    # likelihood at zero check (metafor's ll0check)
-    chk = multi & converged & (tau2 > threshold)
+    for i in np.flatnonzero(active):  # rare: the scalar solver's bracketed-root fallback
+        sel = mf[i] > 0
+        est = _fisher_scoring(ys[i, sel], vs[i, sel], np.ones((int(kk[i]), 1)), "REML", tau2[i])
+        tau2[i], converged[i] = est.tau2, est.converged
+    # likelihood at zero check (as metafor's ll0check)
+    chk = multi & converged & (tau2 > 0)
     if chk.any():
         idx = np.flatnonzero(chk)
         ll0 = _reml_loglik(ys[idx], vs[idx], mf[idx], kk[idx], np.zeros(len(idx)))
         ll = _reml_loglik(ys[idx], vs[idx], mf[idx], kk[idx], tau2[idx])
-        reset = ll0 - ll > ll0_tol
+        reset = ll0 - ll > LL0_TOL
         tau2[idx[reset]] = 0.0
     return tau2, iters, converged
 
@@ -238,20 +264,22 @@ def subset_masks(k: int) -> np.ndarray:
     return masks[order]
 
 
+@inspection("gosh")
 def gosh(
     yi: Any,
     vi: Any = None,
     *,
     sei: Any = None,
     labels: Any = None,
-    method: str = "REML",
+    method: str | None = None,
     max_k: int = GOSH_MAX_K,
 ) -> pd.DataFrame:
     """Fit the meta-analysis to all 2^k - 1 subsets of the studies (GOSH plot data).
 
     Parameters
     ----------
-    yi, vi : effect sizes and sampling variances (or ``sei``)
+    yi, vi : effect sizes and sampling variances (or ``sei``), or a fitted
+        :class:`~evsynth.pooling.result.MetaAnalysis` as ``yi`` (its data and method)
     labels : study labels
     method : "REML" (default), "DL" or "FE"
     max_k : refuse more studies than this (2^k fits; default 20, about a million fits)
@@ -260,7 +288,8 @@ def gosh(
     -------
     pandas.DataFrame
         One row per subset in metafor's order (by subset size, then the ``expand.grid``
-        order) with ``k``, ``estimate``, ``tau2``, ``i2`` (percent), ``h2``, ``q``, then one
+        order) with ``k``, ``estimate``, ``tau2``, ``i2`` (percent), ``h2``, ``q``,
+        ``converged`` (False where the tau² solver found no optimum; those rows are NaN), then one
         boolean column per study (named by its label) saying whether it is in the subset
         (metafor's ``$incl``). ``frame.attrs`` holds ``method``, ``labels`` and ``notes``.
 
@@ -270,6 +299,16 @@ def gosh(
     subset by subset (same REML iteration, see :func:`fit_many`). Subsets of one study have
     tau² = 0, I² = 0, H² = 1, as metafor.
     """
+    from evsynth.pooling.result import MetaAnalysis
+
+    if isinstance(yi, MetaAnalysis):  # a fit: its data and estimator
+        if method not in (None, yi.method):
+            raise PoolingError(
+                f"a fitted model was passed with method={method!r} (the fit has "
+                f"{yi.method!r}); inspect the fit as it is, or fit again."
+            )
+        yi, vi, labels, method = list(yi.yi), list(yi.vi), list(yi.labels), yi.method
+    method = method or "REML"
     y, v, lab = _clean_input(yi, vi, sei, labels, what="gosh")
     k = len(y)
     if k < 2:
@@ -296,13 +335,15 @@ def gosh(
             "i2": fits.i2,
             "h2": h2,
             "q": fits.q,
+            "converged": fits.converged,
         }
     )
     incl = pd.DataFrame(masks, columns=_unique_labels(lab))
     frame = pd.concat([frame, incl], axis=1)
     notes = [
-        f"{len(frame):,} subset fits ({method}), metafor gosh() order and REML iteration "
-        "(HE start, Fisher scoring to |change| <= 1e-5, step halving at 0)."
+        f"{len(frame):,} subset fits ({method}), metafor gosh() order; REML by meta_analysis()'s solver "
+        "(HE start, damped Fisher scoring to |change| <= 1e-10 (tau² + min vi), exactly 0 at the "
+        "boundary)."
     ]
     nfail = int((~fits.converged).sum())
     if nfail:

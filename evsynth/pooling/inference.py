@@ -19,12 +19,17 @@ Viechtbauer W (2007). Confidence intervals for the amount of heterogeneity in me
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
 
+from evsynth._shared.lazy import lazy_module
+from evsynth.errors import PoolingError
 from evsynth.pooling.estimators import generalized_q, weighted_residuals
+
+optimize = lazy_module("scipy.optimize")
+stats = lazy_module("scipy.stats")
 
 TESTS = ("z", "knha", "adhoc")
 PI_METHODS = ("metafor", "hts")
@@ -68,7 +73,15 @@ def fit_coefficients(
     df: int | None = None
     if test in ("knha", "adhoc"):
         rss = float(np.sum(w * (yi - X @ beta) ** 2))
-        s2w_raw = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
+        # residuals that are rounding noise relative to the data (scale-free bound)
+        exact = rss <= 64 * np.finfo(float).eps * float(np.sum(w * yi**2))
+        s2w_raw = 0.0 if exact else rss / (k - p)
+        if test == "knha" and s2w_raw == 0.0:
+            raise PoolingError(
+                "test='knha': the weighted residuals are all 0 (the yi are identical, or fit the "
+                "moderators exactly), so the Knapp-Hartung scale factor is 0 and every standard "
+                "error would be 0. Use test='adhoc' (scale factor floored at 1) or test='z'."
+            )
         s2w = max(1.0, s2w_raw) if test == "adhoc" else s2w_raw
         df = k - p
     vb = s2w * vb
@@ -112,7 +125,9 @@ def heterogeneity(
     q = max(0.0, wr.q)
     df = k - p
     qp = float(stats.chi2.sf(q, df))
-    vt = df / wr.tr_p
+    # tr(P) is 0 in floating point when one v_i is ~1e-16 of the others (that study has all the
+    # weight): vt is then infinite, so I² = 0 and H² = 1 at any finite tau² (metafor's output)
+    vt = df / wr.tr_p if wr.tr_p > 0 else math.inf
     if common:
         i2 = max(0.0, 100 * (q - df) / q) if q > 0 else 0.0
         h2 = q / df

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evsynth.errors import PoolingError
+from evsynth.pooling.result import inspection
 
 _COLUMNS = ("estimate", "se", "statistic", "df", "pvalue", "tau2", "i2", "h2", "q", "q_pvalue")
 
@@ -31,15 +32,19 @@ def resolve_model(
     vi: Any,
     sei: Any,
     labels: Any,
-    method: str,
-    test: str,
-    level: float,
-    measure: str,
+    method: str | None,
+    test: str | None,
+    level: float | None,
+    measure: str | None,
+    *,
+    default_test: str = "adhoc",
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], dict[str, Any]]:
     """Arrays and fitting options from either a fitted ``MetaAnalysis`` or raw ``yi``/``vi``.
 
     A ``MetaAnalysis`` passed as ``yi`` supplies its data, labels, method, test, level and
-    measure (the other arguments are ignored).
+    measure; passing a different ``method``, ``test``, ``level`` or ``measure`` with it is an
+    error (the inspection would silently describe another model). With arrays, ``None`` means
+    the default (REML, ``default_test``, 0.95, GEN).
     """
     from evsynth.pooling.data import prepare_input
     from evsynth.pooling.result import MetaAnalysis
@@ -47,9 +52,29 @@ def resolve_model(
     if isinstance(yi, MetaAnalysis):
         m = yi
         opts = dict(method=m.method, test=m.test, level=m.level, measure=m.measure)
+        given = dict(method=method, test=test, level=level, measure=measure)
+        clash = [
+            f"{k}={v!r} (the fit has {opts[k]!r})"
+            for k, v in given.items()
+            if v is not None
+            and (str(v).upper() if k in ("method", "measure") else v)
+            != (str(opts[k]).upper() if k in ("method", "measure") else opts[k])
+        ]
+        if clash:
+            raise PoolingError(
+                "a fitted model was passed with other options: "
+                + "; ".join(clash)
+                + ". Inspect the fit as it is (res.leave_one_out(), ...), or fit again with "
+                "the options you want."
+            )
         return np.asarray(m.yi, float), np.asarray(m.vi, float), tuple(m.labels), opts
-    inp = prepare_input(yi, vi, sei=sei, labels=labels, measure=measure)
-    opts = dict(method=method, test=test, level=level, measure=inp.measure)
+    inp = prepare_input(yi, vi, sei=sei, labels=labels, measure=measure or "GEN")
+    opts = dict(
+        method=method or "REML",
+        test=test or default_test,
+        level=0.95 if level is None else level,
+        measure=inp.measure,
+    )
     return inp.yi, inp.vi, inp.labels, opts
 
 
@@ -62,6 +87,7 @@ def _row(fit: Any) -> dict[str, Any]:
         row[c] = getattr(fit, c)
     row[f"ci_lower_{t}"] = fit.ci[0]
     row[f"ci_upper_{t}"] = fit.ci[1]
+    row["converged"] = fit.converged
     return row
 
 
@@ -72,22 +98,23 @@ def _frame(
 
     t = level_tag(opts["level"])
     order = ["k", "estimate", "se", f"ci_lower_{t}", f"ci_upper_{t}", "statistic", "df", "pvalue",
-             "tau2", "i2", "h2", "q", "q_pvalue"]  # fmt: skip
+             "tau2", "i2", "h2", "q", "q_pvalue", "converged"]  # fmt: skip
     body = pd.DataFrame(rows)[order]
     head = pd.DataFrame(first)
     return pd.concat([head, body], axis=1)
 
 
+@inspection("leave_one_out")
 def leave_one_out(
     yi: Any,
     vi: Any = None,
     *,
     sei: Any = None,
     labels: Any = None,
-    method: str = "REML",
-    test: str = "adhoc",
-    level: float = 0.95,
-    measure: str = "GEN",
+    method: str | None = None,
+    test: str | None = None,
+    level: float | None = None,
+    measure: str | None = None,
 ) -> pd.DataFrame:
     """Refit the meta-analysis k times, each time without one study (metafor ``leave1out``).
 
@@ -102,7 +129,8 @@ def leave_one_out(
     pandas.DataFrame
         One row per omitted study (``omitted`` = its label): ``k`` (studies left), estimate,
         se, CI (level in the column names), statistic, df, pvalue, tau2, i2 (percent), h2, q,
-        q_pvalue. ``attrs`` holds ``method``, ``test``, ``level``, ``measure`` and ``notes``.
+        q_pvalue, ``converged`` (False where the tau² solver found no optimum: do not use that
+        row). ``attrs`` holds ``method``, ``test``, ``level``, ``measure`` and ``notes``.
 
     Raises
     ------
@@ -129,10 +157,12 @@ def leave_one_out(
     ]
     if k == 2:
         notes.append("k = 2: each row is a single study, so tau², I² and Q are undefined (NaN).")
+    notes.extend(_convergence_notes(out))
     out.attrs.update(opts, notes=tuple(notes))
     return out
 
 
+@inspection("cumulative")
 def cumulative(
     yi: Any,
     vi: Any = None,
@@ -141,10 +171,10 @@ def cumulative(
     labels: Any = None,
     order: Sequence[Any] | None = None,
     decreasing: bool = False,
-    method: str = "REML",
-    test: str = "adhoc",
-    level: float = 0.95,
-    measure: str = "GEN",
+    method: str | None = None,
+    test: str | None = None,
+    level: float | None = None,
+    measure: str | None = None,
 ) -> pd.DataFrame:
     """Cumulative meta-analysis: add one study at a time (metafor ``cumul``).
 
@@ -161,7 +191,7 @@ def cumulative(
     pandas.DataFrame
         Row i is the meta-analysis of the first i studies: ``added`` (the study added),
         ``order`` (its key, when given), k, estimate, se, CI, statistic, df, pvalue, tau2, i2,
-        h2, q, q_pvalue. The first row is one study: its own estimate with a z interval and NaN
+        h2, q, q_pvalue, ``converged`` (as in :func:`leave_one_out`). The first row is one study: its own estimate with a z interval and NaN
         heterogeneity (metafor reports tau² = 0 and I² = 0 there).
     """
     from evsynth.pooling.rma import meta_analysis
@@ -201,5 +231,17 @@ def cumulative(
             else f"{'decreasing' if decreasing else 'increasing'} order of the sort key (ties in input order)."
         )
     ]
+    notes.extend(_convergence_notes(out))
     out.attrs.update(opts, notes=tuple(notes))
     return out
+
+
+def _convergence_notes(frame: pd.DataFrame) -> list[str]:
+    """A warning naming the rows whose tau² solver did not converge (none: no note)."""
+    bad = frame.index[~frame["converged"].astype(bool)]
+    if len(bad) == 0:
+        return []
+    return [
+        f"WARNING: the tau² estimator did not converge in row(s) {list(map(int, bad))} "
+        "(column 'converged' is False); their numbers are unreliable."
+    ]

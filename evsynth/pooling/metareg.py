@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
 from evsynth.pooling.estimators import COMMON_EFFECT_METHODS, METHOD_NAMES, estimate_tau2
 from evsynth.pooling.inference import fit_coefficients, heterogeneity, q_profile_interval
 from evsynth.pooling.result import MetaRegression
+
+stats = lazy_module("scipy.stats")
 
 if TYPE_CHECKING:
     from evsynth.pooling.data import _Input
@@ -96,6 +98,10 @@ def design_matrix(
     return X, names, notes
 
 
+# A tau² at most this multiple of the median sampling variance counts as 0 in the pseudo-R².
+R2_ZERO_TAU2 = 1e-8
+
+
 def fit_meta_regression(
     inp: _Input, mods: Any, *, method: str, test: str, level: float
 ) -> MetaRegression:
@@ -116,6 +122,9 @@ def fit_meta_regression(
     tau2 = est.tau2
     notes.append(f"Estimator: {METHOD_NAMES[method]}.")
     notes.extend(est.notes)
+    converged = est.converged
+    if not converged:
+        notes.append("WARNING: the tau² iteration did not converge; results are unreliable.")
     fit = fit_coefficients(yi, vi, X, tau2, test, level)
     m = p - 1
     if m > 0:
@@ -149,16 +158,29 @@ def fit_meta_regression(
         qp = q_profile_interval(yi, vi, X, tau2, het.vt, level)
         tau2_ci, i2_ci, h2_ci = qp.tau2, qp.i2, qp.h2
         notes.extend(qp.notes)
-        tau2_re = estimate_tau2(yi, vi, np.ones((k, 1)), method).tau2
-        if tau2_re == 0:
-            r2 = 0.0
+        est_re = estimate_tau2(yi, vi, np.ones((k, 1)), method)
+        tau2_re = est_re.tau2
+        if not est_re.converged:
+            converged = False
             notes.append(
-                "R²: tau² of the intercept-only model is 0, so R² = 0 (nothing to explain)."
+                "WARNING: the tau² iteration of the intercept-only model (for R²) did not converge."
+            )
+        # tau² below 1e-8 x median(vi) changes no weight measurably: treat it as 0, so that R²
+        # is never a ratio of two rounding-level numbers (issue 19.3)
+        negligible = R2_ZERO_TAU2 * float(np.median(vi))
+        if tau2_re <= negligible:
+            r2 = float("nan")
+            notes.append(
+                f"R² undefined: tau² of the intercept-only {method} model is {tau2_re:.3g} "
+                f"(<= {R2_ZERO_TAU2:g} x median vi), so there is no heterogeneity for the "
+                "moderators to explain (metafor prints 0%)."
             )
         else:
-            r2 = max(0.0, 100 * (tau2_re - tau2) / tau2_re)
+            t_me = 0.0 if tau2 <= negligible else tau2
+            r2 = max(0.0, 100 * (tau2_re - t_me) / tau2_re)
             notes.append(
-                f"R² = max(0, 100 (tau²_RE - tau²)/tau²_RE) with tau²_RE = {tau2_re:.6g} from the intercept-only {method} fit."
+                f"R² = max(0, 100 (tau²_RE - tau²)/tau²_RE) with tau²_RE = {tau2_re:.6g} from the intercept-only {method} fit"
+                + (" and the residual tau² treated as 0." if t_me == 0.0 and tau2 > 0 else ".")
             )
     if k - p <= 2:
         notes.append(
@@ -175,6 +197,7 @@ def fit_meta_regression(
         tau2_ci=tuple(map(float, tau2_ci)), i2_ci=tuple(map(float, i2_ci)), h2_ci=tuple(map(float, h2_ci)),
         vb=tuple(tuple(map(float, r)) for r in fit.vb), X=tuple(tuple(map(float, r)) for r in X),
         yi=tuple(map(float, yi)), vi=tuple(map(float, vi)), labels=inp.labels, notes=tuple(notes),
+        converged=converged,
     )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 from evsynth._shared.display import FrameDisplay
 from evsynth.errors import PoolingError
 from evsynth.pooling.gosh import GOSH_METHODS, _clean_input, _t_or_z_pvalue, fit_many
+from evsynth.pooling.result import inspection
 
 PERMUTATION_MAX_K = 20
 COMPTOL = math.sqrt(np.finfo(float).eps)  # metafor control comptol = .Machine$double.eps^0.5
@@ -45,7 +46,10 @@ class PermutationTest(FrameDisplay):
     pvalue : exact permutation p-value (two-sided)
     n_permutations : 2^k
     min_pvalue : the smallest p-value the test can give, 2 / 2^k
-    statistics : the statistic under every sign pattern (metafor's ``zval.perm``)
+    statistics : the statistic under every sign pattern (metafor's ``zval.perm``; NaN where the
+        refit failed or its tau² solver did not converge)
+    n_not_converged : refits whose tau² solver did not converge (left out of the p-value)
+    converged : whether the fit to the observed data converged
     notes : how it was computed
     """
 
@@ -60,6 +64,8 @@ class PermutationTest(FrameDisplay):
     min_pvalue: float
     statistics: np.ndarray = field(repr=False, compare=False)
     notes: tuple[str, ...] = ()
+    n_not_converged: int = 0
+    converged: bool = True
 
     _display_title = "Exact permutation test (sign flips)"
 
@@ -77,6 +83,8 @@ class PermutationTest(FrameDisplay):
                     "pvalue": self.pvalue,
                     "n_permutations": self.n_permutations,
                     "min_pvalue": self.min_pvalue,
+                    "n_not_converged": self.n_not_converged,
+                    "converged": self.converged,
                 }
             ]
         )
@@ -90,6 +98,16 @@ class PermutationTest(FrameDisplay):
             f"statistic = {self.statistic:.4f}, model p = {self.pvalue_model:.4g}, "
             f"permutation p = {self.pvalue:.4g} ({self.n_permutations:,} sign patterns; "
             f"smallest possible p = {self.min_pvalue:.4g})"
+            + (
+                ""
+                if self.converged
+                else "\nWARNING: the fit to the observed data did not converge."
+            )
+            + (
+                f"\nWARNING: {self.n_not_converged} refit(s) did not converge (left out)."
+                if self.n_not_converged
+                else ""
+            )
         )
 
 
@@ -101,14 +119,15 @@ def sign_matrix(k: int, start: int = 0, stop: int | None = None) -> np.ndarray:
     return 1.0 - 2.0 * bits
 
 
+@inspection("permutation_test")
 def permutation_test(
     yi: Any,
     vi: Any = None,
     *,
     sei: Any = None,
     labels: Any = None,
-    method: str = "REML",
-    test: str = "adhoc",
+    method: str | None = None,
+    test: str | None = None,
     max_k: int = PERMUTATION_MAX_K,
 ) -> PermutationTest:
     """Exact sign-flip permutation test of H0: mu = 0 (metafor ``permutest(exact=TRUE)``).
@@ -133,20 +152,32 @@ def permutation_test(
     For each of the 2^k sign vectors ``s``, the model is refitted to ``s * yi`` (same ``vi``,
     same tau² estimator and test) and its statistic ``z_s = mu_s / se_s`` recorded;
     ``p = #{s : |z_s| >= |z_obs| - 1.49e-8} / 2^k`` (Follmann & Proschan 1999; metafor's
-    ``permutest``, default ``p2defn="abs"``, ``stat="test"``). The REML refits reproduce
-    metafor's Fisher scoring (see :func:`~evsynth.pooling.gosh.fit_many`), so the observed
-    statistic is recomputed with that iteration.
+    ``permutest``, default ``p2defn="abs"``, ``stat="test"``). Every refit, and the observed
+    statistic, use the tau² solver and tolerance of :func:`~evsynth.pooling.meta_analysis`
+    (vectorized in :func:`~evsynth.pooling.gosh.fit_many`), so the observed statistic is the
+    fit's own.
     """
     from evsynth.pooling.result import MetaAnalysis
 
     if isinstance(yi, MetaAnalysis):
         model = yi
+        clash = [
+            f"{name}={given!r} (the fit has {have!r})"
+            for name, given, have in (("method", method, model.method), ("test", test, model.test))
+            if given is not None and str(given).lower() != str(have).lower()
+        ]
+        if clash:
+            raise PoolingError(
+                "a fitted model was passed with other options: "
+                + "; ".join(clash)
+                + ". Inspect the fit as it is, or fit again with the options you want."
+            )
         y, v, lab = np.asarray(model.yi), np.asarray(model.vi), model.labels
         method, test = model.method, model.test
     else:
         y, v, lab = _clean_input(yi, vi, sei, labels, what="permutation_test")
-    method = method.upper()
-    test = test.lower()
+    method = (method or "REML").upper()
+    test = (test or "adhoc").lower()
     k = len(y)
     if k < 2:
         raise PoolingError("The permutation test needs at least 2 studies.")
@@ -162,6 +193,7 @@ def permutation_test(
         f"({method}, test={test}); p = share with |statistic| >= observed (Follmann & Proschan "
         "1999; metafor permutest(exact=TRUE))."
     ]
+    n_bad = 0
     if method in GOSH_METHODS:
         stats_all = np.empty(n)
         for start in range(0, n, _CHUNK):
@@ -169,22 +201,34 @@ def permutation_test(
             s = sign_matrix(k, start, stop)
             fits = fit_many(s * y, v, method=method, test=test)
             stats_all[start:stop] = fits.statistic
+            n_bad += int((~fits.converged).sum())
         obs = fit_many(y, v, method=method, test=test)
         estimate, statistic = float(obs.estimate[0]), float(obs.statistic[0])
+        obs_converged = bool(obs.converged[0])
     else:
         from evsynth.pooling.rma import meta_analysis
 
         stats_all = np.empty(n)
         for i, s in enumerate(sign_matrix(k)):
             try:
-                stats_all[i] = meta_analysis(s * y, v, method=method, test=test).statistic
+                refit = meta_analysis(s * y, v, method=method, test=test)
             except PoolingError:
                 stats_all[i] = np.nan
+                continue
+            stats_all[i] = refit.statistic if refit.converged else np.nan
+            n_bad += not refit.converged
         fit = meta_analysis(y, v, method=method, test=test)
-        estimate, statistic = fit.estimate, fit.statistic
+        estimate, statistic, obs_converged = fit.estimate, fit.statistic, fit.converged
         notes.append(
             f"{method} is refitted pattern by pattern with meta_analysis() (not vectorized)."
         )
+    if not obs_converged:
+        notes.append(
+            "WARNING: the tau² estimator did not converge on the observed data; the observed "
+            "statistic and the p-value are unreliable."
+        )
+    if n_bad:
+        notes.append(f"{n_bad} refit(s) did not converge (tau² solver); they count as failed.")
     nfail = int(np.isnan(stats_all).sum())
     if nfail:
         notes.append(f"{nfail} refit(s) failed and are left out of the p-value (as metafor).")
@@ -207,4 +251,6 @@ def permutation_test(
         min_pvalue=2 / n,
         statistics=stats_all,
         notes=tuple(notes),
+        n_not_converged=n_bad,
+        converged=obs_converged,
     )

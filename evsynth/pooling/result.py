@@ -19,11 +19,39 @@ from evsynth.errors import PoolingError
 
 RATIO_MEASURES = ("HR", "OR", "RR", "IRR", "ROM")
 
+NOT_CONVERGED = (
+    "WARNING: the tau² estimator did NOT converge; every number below is unreliable "
+    "(try method='PM' or 'DL')."
+)
+
 TEST_LABELS = {
     "z": "z-test (normal quantiles)",
     "knha": "Hartung-Knapp-Sidik-Jonkman t-test",
     "adhoc": "Hartung-Knapp-Sidik-Jonkman t-test, scale factor floored at 1 (ad hoc)",
 }
+
+
+#: inspection functions by verb, registered by the modules that define them (influence, bias,
+#: gosh, permutation, subgroup) with :func:`inspection`; the methods of a fit call them. They
+#: refit the model, so they import this module: the registry keeps this module from importing
+#: them back (no import circle).
+_VERBS: dict[str, Any] = {}
+
+
+def inspection(verb: str):
+    """Register a function that inspects a fitted :class:`MetaAnalysis` as ``res.<verb>()``."""
+
+    def register(func):
+        _VERBS[verb] = func
+        return func
+
+    return register
+
+
+def _verb(verb: str):
+    if verb not in _VERBS:  # the package __init__ imports every registering module
+        raise PoolingError(f"{verb} is not available: import evsynth.pooling first.")
+    return _VERBS[verb]
 
 
 def level_tag(level: float) -> str:
@@ -67,6 +95,7 @@ class MetaAnalysis(FrameDisplay):
     weights : per-study weights in percent (sum 100), as metafor ``weights()``
     yi, vi, labels : the input
     notes : every choice made and every warning, in plain words
+    converged : False when the tau² solver found no optimum (then every number is unreliable)
     """
 
     measure: str
@@ -97,6 +126,7 @@ class MetaAnalysis(FrameDisplay):
     vi: tuple[float, ...]
     labels: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    converged: bool = True
 
     _display_title = "Meta-analysis"
 
@@ -150,6 +180,7 @@ class MetaAnalysis(FrameDisplay):
             f"tau2_ci_upper_{t}": self.tau2_ci[1],
             f"i2_ci_lower_{t}": self.i2_ci[0],
             f"i2_ci_upper_{t}": self.i2_ci[1],
+            "converged": self.converged,
         }
         return pd.DataFrame([row])
 
@@ -208,9 +239,69 @@ class MetaAnalysis(FrameDisplay):
 
         return forest_plot(self, **kw)
 
+    def funnel_plot(self, **kw: Any) -> Any:
+        """Draw a funnel plot with :func:`evsynth.plots.funnel_plot` (imported lazily)."""
+        from evsynth.plots import funnel_plot
+
+        return funnel_plot(self, **kw)
+
+    # ----------------------------------------------------------------- inspecting the fit
+    # Each uses this fit's data, labels, measure, method, test and level (metafor's idiom:
+    # leave1out(res), cumul(res), regtest(res), trimfill(res), gosh(res), permutest(res)).
+    def leave_one_out(self) -> pd.DataFrame:
+        """The fit refitted without each study in turn (:func:`evsynth.leave_one_out`)."""
+        return _verb("leave_one_out")(self)
+
+    def cumulative(self, order: Any = None, decreasing: bool = False) -> pd.DataFrame:
+        """Cumulative meta-analysis, studies added in ``order`` (:func:`evsynth.cumulative`)."""
+        return _verb("cumulative")(self, order=order, decreasing=decreasing)
+
+    def gosh(self, **kw: Any) -> pd.DataFrame:
+        """Fits of every subset of the studies (:func:`evsynth.gosh`; ``max_k``)."""
+        return _verb("gosh")(self, **kw)
+
+    def egger(self, model: str = "rma", force: bool = False) -> Any:
+        """Egger's regression test on this fit's studies (:func:`evsynth.egger_test`)."""
+        return _verb("egger")(self, model=model, force=force)
+
+    def trim_and_fill(
+        self, estimator: str = "L0", side: str | None = None, force: bool = False
+    ) -> Any:
+        """Duval & Tweedie's trim-and-fill (:func:`evsynth.trim_and_fill`)."""
+        return _verb("trim_and_fill")(self, estimator=estimator, side=side, force=force)
+
+    def permutation_test(self, **kw: Any) -> Any:
+        """Exact or Monte Carlo permutation test of the pooled effect
+        (:func:`evsynth.permutation_test`; ``max_k``)."""
+        return _verb("permutation_test")(self, **kw)
+
+    def subgroups(self, groups: Any, between: str = "separate") -> Any:
+        """Subgroup analysis of this fit's studies by ``groups`` (one per study;
+        :func:`evsynth.subgroup_analysis`)."""
+        return _verb("subgroups")(self, groups=groups, between=between)
+
     # ----------------------------------------------------------------- display
+    def _repr_html_(self) -> str:
+        """The fit as an HTML table; for ratio measures the ratio-scale estimate, CI and PI
+        come first (as ``print`` shows them), the log-scale columns after."""
+        from evsynth._shared.display import frame_html
+
+        frame = self.to_frame()
+        if self.measure in RATIO_MEASURES:
+            t = level_tag(self.level)
+            ratio = self.transformed().drop(columns=["measure", "pvalue"])
+            ratio.columns = [self.measure] + [f"{self.measure}_{c}" for c in ratio.columns[1:]]
+            on_log = ["estimate", "se", f"ci_lower_{t}", f"ci_upper_{t}", f"pi_lower_{t}",
+                      f"pi_upper_{t}"]  # fmt: skip
+            head = frame[["measure", "method", "test", "k"]]
+            rest = frame.drop(columns=[*head.columns]).rename(
+                columns={c: f"log_{c}" for c in on_log}
+            )
+            frame = pd.concat([head, ratio, rest], axis=1)
+        return frame_html(frame, self._display_title, self._display_notes())
+
     def _display_notes(self) -> list[str]:
-        return list(self.notes)
+        return ([] if self.converged else [NOT_CONVERGED]) + list(self.notes)
 
     def __str__(self) -> str:
         pct = f"{self.level * 100:g}%"
@@ -221,6 +312,8 @@ class MetaAnalysis(FrameDisplay):
             + (f"tau² estimator: {self.method})" if not common else "tau² = 0 assumed)"),
             "",
         ]
+        if not self.converged:
+            lines[1:1] = [NOT_CONVERGED]
         if not common:
             lines.append(
                 f"tau² (estimated amount of total heterogeneity): {_fmt(self.tau2)} ({pct} CI {_fmt(self.tau2_ci[0])}, {_fmt(self.tau2_ci[1])})"
@@ -281,9 +374,11 @@ class MetaRegression(FrameDisplay):
         the pair (m, k-p))
     q, q_df, q_pvalue : test for residual heterogeneity (QE)
     tau2, tau, i2, h2 : residual heterogeneity
-    r2 : pseudo-R² in percent (metafor: max(0, 100 (tau²_RE - tau²)/tau²_RE)); nan for FE/EE
+    r2 : pseudo-R² in percent (metafor: max(0, 100 (tau²_RE - tau²)/tau²_RE)); nan (undefined)
+        when tau²_RE is negligible (<= 1e-8 x median vi), where metafor prints 0
     tau2_ci, i2_ci, h2_ci : Q-profile CIs of residual tau², I², H²
     X : design matrix rows (with the intercept column)
+    converged : False when the tau² solver found no optimum (then every number is unreliable)
     """
 
     measure: str
@@ -321,6 +416,7 @@ class MetaRegression(FrameDisplay):
     vi: tuple[float, ...]
     labels: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    converged: bool = True
 
     _display_title = "Meta-regression"
 
@@ -368,20 +464,26 @@ class MetaRegression(FrameDisplay):
                     "i2": self.i2,
                     "h2": self.h2,
                     "r2": self.r2,
+                    "converged": self.converged,
                 }
             ]
         )
 
     def _display_notes(self) -> list[str]:
-        return [
-            f"QE({self.q_df}) = {self.q:.4f}, {_fmt_p(self.q_pvalue)}; "
-            + (
-                f"QM = chi²({self.qm_df[0]}) {self.qm:.4f}"
-                if self.qm_test == "chi2"
-                else f"F({self.qm_df[0]}, {self.qm_df[1]}) = {self.qm:.4f}"
-            )
-            + f", {_fmt_p(self.qm_pvalue)}; tau² = {self.tau2:.4g}; I² = {self.i2:.2f}%; R² = {self.r2:.2f}%"
-        ] + list(self.notes)
+        return (
+            ([] if self.converged else [NOT_CONVERGED])
+            + [
+                f"QE({self.q_df}) = {self.q:.4f}, {_fmt_p(self.q_pvalue)}; "
+                + (
+                    f"QM = chi²({self.qm_df[0]}) {self.qm:.4f}"
+                    if self.qm_test == "chi2"
+                    else f"F({self.qm_df[0]}, {self.qm_df[1]}) = {self.qm:.4f}"
+                )
+                + f", {_fmt_p(self.qm_pvalue)}; tau² = {self.tau2:.4g}; I² = {self.i2:.2f}%; R² = "
+                + ("undefined" if math.isnan(self.r2) else f"{self.r2:.2f}%")
+            ]
+            + list(self.notes)
+        )
 
     def __str__(self) -> str:
         common = self.method in ("FE", "EE")
@@ -391,6 +493,8 @@ class MetaRegression(FrameDisplay):
             + ("tau² = 0 assumed)" if common else f"tau² estimator: {self.method})"),
             "",
         ]
+        if not self.converged:
+            lines[1:1] = [NOT_CONVERGED]
         if not common:
             lines.append(
                 f"tau² (estimated amount of residual heterogeneity):     {_fmt(self.tau2)}"
@@ -402,7 +506,8 @@ class MetaRegression(FrameDisplay):
                 f"H² (unaccounted variability / sampling variability):   {_fmt(self.h2, 2)}"
             )
             lines.append(
-                f"R² (amount of heterogeneity accounted for):            {_fmt(self.r2, 2)}%"
+                "R² (amount of heterogeneity accounted for):            "
+                + ("undefined" if math.isnan(self.r2) else f"{_fmt(self.r2, 2)}%")
             )
             lines.append("")
         lines.append(

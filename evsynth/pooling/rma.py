@@ -57,6 +57,7 @@ def meta_analysis(
     measure: str = "GEN",
     mods: Any = None,
     pi: str = "metafor",
+    allow_mixing: bool = False,
 ) -> MetaAnalysis | MetaRegression:
     """Fit a random-effects meta-analysis (or, with ``mods``, a meta-regression) like metafor's ``rma``.
 
@@ -77,6 +78,9 @@ def meta_analysis(
     mods : moderators (DataFrame, Series, or array, k rows, without intercept); returns a
         :class:`~evsynth.pooling.result.MetaRegression`
     pi : prediction interval "metafor" (``predict.rma``) or "hts" (Higgins et al. 2009, t(k-2))
+    allow_mixing : pool rows that look like they should not be pooled together (different
+        measures or outcomes in ``data``, a measure that contradicts ``data``, the same study
+        twice); refused by default, naming the rows.
 
     Returns
     -------
@@ -97,7 +101,9 @@ def meta_analysis(
         option) or a model with more coefficients than studies allow.
     """
     method, test, level, pi = _check_options(method, test, level, pi)
-    inp = prepare_input(yi, vi, sei=sei, data=data, labels=labels, measure=measure)
+    inp = prepare_input(
+        yi, vi, sei=sei, data=data, labels=labels, measure=measure, allow_mixing=allow_mixing
+    )
     if mods is not None:
         return fit_meta_regression(inp, mods, method=method, test=test, level=level)
     return _fit_intercept_only(inp, method, test, level, pi)
@@ -189,7 +195,7 @@ def _fit_intercept_only(inp: _Input, method: str, test: str, level: float, pi: s
         pi=(float(pi_iv[0]), float(pi_iv[1])), pi_method=pi,
         tau2_ci=tuple(map(float, tau2_ci)), i2_ci=tuple(map(float, i2_ci)), h2_ci=tuple(map(float, h2_ci)),
         weights=weights, yi=tuple(map(float, yi)), vi=tuple(map(float, vi)), labels=inp.labels,
-        notes=tuple(notes),
+        notes=tuple(notes), converged=est.converged,
     )  # fmt: skip
 
 

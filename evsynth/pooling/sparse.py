@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evsynth._shared.display import FrameDisplay
+from evsynth._shared.lazy import lazy_module
 from evsynth.effects.counts import _labels, _two_by_two_cells, escalc
 from evsynth.errors import EffectSizeError, PoolingError
+
+stats = lazy_module("scipy.stats")
 
 _ArrayLike = Sequence[float] | np.ndarray | None
 
@@ -148,7 +150,8 @@ def _tables(ai, bi, ci, di, n1i, n2i, slab):
     keep = ~missing
     if not keep.any():
         raise PoolingError("no complete 2x2 table: give ai, ci and bi/di or n1i/n2i.")
-    return a[keep], b[keep], c[keep], d[keep], labels, messages
+    kept = tuple(labels[i] for i in np.flatnonzero(keep))  # labels of the tables pooled
+    return a[keep], b[keep], c[keep], d[keep], kept, messages
 
 
 def _heterogeneity(q: float, k_q: int) -> tuple[float, int, float, float, float]:

@@ -28,11 +28,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evsynth._shared.display import FrameDisplay
+from evsynth._shared.lazy import lazy_module
 from evsynth.errors import PoolingError
 from evsynth.pooling.influence import resolve_model
+from evsynth.pooling.result import inspection
+
+stats = lazy_module("scipy.stats")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class SubgroupAnalysis(FrameDisplay):
         mixed model cannot be fitted, e.g. k <= G)
     tau2_common : the common (residual) tau² of the mixed model
     notes : what was done
+    common_converged : whether the tau² solver of the common-tau² model converged (each fit in
+        ``fits`` and ``overall`` carries its own ``converged``)
     """
 
     groups: tuple[str, ...]
@@ -65,6 +70,7 @@ class SubgroupAnalysis(FrameDisplay):
     qm_test: str
     tau2_common: float
     notes: tuple[str, ...] = ()
+    common_converged: bool = True
 
     _display_title = "Subgroup analysis"
 
@@ -81,13 +87,14 @@ class SubgroupAnalysis(FrameDisplay):
             rows.append(
                 {"subgroup": name, "k": m.k, "estimate": m.estimate, "se": m.se,
                  f"ci_lower_{t}": m.ci[0], f"ci_upper_{t}": m.ci[1], "pvalue": m.pvalue,
-                 "tau2": m.tau2, "i2": m.i2, "q": m.q, "q_pvalue": m.q_pvalue}
+                 "tau2": m.tau2, "i2": m.i2, "q": m.q, "q_pvalue": m.q_pvalue,
+                 "converged": m.converged}
             )  # fmt: skip
         frame = pd.DataFrame(rows).set_index("subgroup")
         frame.attrs.update(
             q_between=self.q_between, q_between_df=self.q_between_df,
             q_between_pvalue=self.q_between_pvalue, qm=self.qm, qm_df=self.qm_df,
-            qm_pvalue=self.qm_pvalue,
+            qm_pvalue=self.qm_pvalue, common_converged=self.common_converged,
         )  # fmt: skip
         return frame
 
@@ -123,6 +130,7 @@ class SubgroupAnalysis(FrameDisplay):
         return "\n".join(lines)
 
 
+@inspection("subgroups")
 def subgroup_analysis(
     yi: Any,
     vi: Any = None,
@@ -130,10 +138,10 @@ def subgroup_analysis(
     *,
     sei: Any = None,
     labels: Any = None,
-    method: str = "REML",
-    test: str = "adhoc",
-    level: float = 0.95,
-    measure: str = "GEN",
+    method: str | None = None,
+    test: str | None = None,
+    level: float | None = None,
+    measure: str | None = None,
     between: str = "separate",
 ) -> SubgroupAnalysis:
     """Meta-analysis within subgroups and a test for subgroup differences.
@@ -210,8 +218,10 @@ def subgroup_analysis(
         {f"group[{lv}]": (g == lv).astype(float).to_numpy() for lv in levels[1:]}
     )
     qm, qm_df, qm_p, qm_test, tau2c = math.nan, (), math.nan, "chi2", math.nan
+    common_converged = True
     try:
         reg = meta_regression(y, v, mods=dummies, **opts)
+        common_converged = reg.converged
         qm, qm_df, qm_p, qm_test, tau2c = (
             reg.qm,
             tuple(reg.qm_df),
@@ -231,6 +241,17 @@ def subgroup_analysis(
             else "common tau²; QM of the mixed-effects model yi ~ factor(subgroup) (metafor)."
         ),
     )
+    bad = [n for n, f in [*zip(names, fits, strict=True), ("Overall", overall)] if not f.converged]
+    if bad:
+        notes.append(
+            f"WARNING: the tau² estimator did not converge for {bad} (column 'converged' is "
+            "False); those rows and the Q-between test are unreliable."
+        )
+    if not common_converged:
+        notes.append(
+            "WARNING: the tau² estimator of the common-tau² mixed-effects model did not "
+            "converge; QM is unreliable."
+        )
     notes.append(
         "Subgroup comparisons are observational (across studies), with low power when subgroups "
         "have few studies; a non-significant test does not show the effects are equal."
@@ -239,4 +260,5 @@ def subgroup_analysis(
         groups=names, fits=tuple(fits), overall=overall, between=between, q_between=qb,
         q_between_df=qb_df, q_between_pvalue=qb_p, qm=float(qm), qm_df=qm_df,
         qm_pvalue=float(qm_p), qm_test=qm_test, tau2_common=float(tau2c), notes=tuple(notes),
+        common_converged=common_converged,
     )  # fmt: skip

@@ -47,6 +47,7 @@ _TOP = {
     VERSION_KEY,
     "title",
     "population",
+    "question",
     "interventions",
     "comparators",
     "outcomes",
@@ -76,6 +77,8 @@ class Protocol:
     questions : the questions to answer; by default every intervention x outcome pair.
     analysis : the :class:`AnalysisPlan`.
     population : free text describing the population ("" if not given).
+    question : the review question in words, as the report prints it ("" if not given: the
+        report then builds it from the questions).
     studies : study id -> {"design": "randomised" | "observational", ...} as given.
     risk_of_bias : a :class:`RiskOfBias` or None.
     screening : the PRISMA screening counts as given (validated by the manuscript stage).
@@ -90,6 +93,7 @@ class Protocol:
     questions: tuple[Question, ...] = ()
     analysis: AnalysisPlan = field(default_factory=AnalysisPlan)
     population: str = ""
+    question: str = ""
     studies: dict[str, dict[str, Any]] = field(default_factory=dict)
     risk_of_bias: RiskOfBias | None = None
     screening: dict[str, Any] | None = None
@@ -527,6 +531,7 @@ def protocol_from_dict(
         questions=_questions(c, data.get("questions"), interventions, comparators, outcomes),
         analysis=_analysis(c, data.get("analysis")),
         population=c.text(data.get("population", ""), ("population",), empty_ok=True),
+        question=c.text(data.get("question", ""), ("question",), empty_ok=True),
         studies=studies,
         risk_of_bias=_risk_of_bias(c, data.get("risk_of_bias")),
         screening=screening,
@@ -587,6 +592,8 @@ def protocol_to_dict(p: Protocol) -> dict:
     d: dict[str, Any] = {VERSION_KEY: FORMAT_VERSION, "title": p.title}
     if p.population:
         d["population"] = p.population
+    if p.question:
+        d["question"] = p.question
     for key, arms in (("interventions", p.interventions), ("comparators", p.comparators)):
         if arms:
             d[key] = {

@@ -153,7 +153,7 @@ class Vocabulary:
                 known[abbr] = (g, m.label)
                 new_terms[g][m.label] = (*new_terms[g][m.label], abbr)
                 learned.append((g, m.label, abbr, m.text))
-        # the reverse form "TCZ (tocilizumab)"
+        # the reverse form "ABC (a b c)"
         before = re.compile(rf"(?<![{_WORD_CHAR}])(?P<a>{_ABBR})\s{{0,2}}\(\s{{0,2}}$")
         for g in GROUPS:
             for m in self.find(g, text):

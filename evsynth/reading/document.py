@@ -74,7 +74,10 @@ class Table(FrameDisplay):
     ``label`` is e.g. "Table 5" (or "" when the paper gives none); ``caption`` its caption text;
     ``start``/``end`` offsets into ``Document.original`` of the whole table; ``section`` the name
     of the section the table sits in; ``footnote`` the text under the table (abbreviations, which
-    test produced the p-values) when found.
+    test produced the p-values) when found. ``kind`` is "table", or "figure" for a forest plot
+    printed as vector text that the PDF reader rebuilt into rows (label "Figure N", the figure's
+    caption; one row per study with the study label as row label, then the pooled rows and the
+    heterogeneity line as printed; see ``docs/reader.md``).
     """
 
     label: str
@@ -84,6 +87,7 @@ class Table(FrameDisplay):
     end: int
     section: str = "table"
     footnote: str = ""
+    kind: str = "table"
 
     @property
     def n_rows(self) -> int:
@@ -162,6 +166,9 @@ class Document(FrameDisplay):
     tables : tables found, in order.
     pages : number of PDF pages, or None for text files.
     warnings : things the reader noticed that a reviewer should know (e.g. fallback encoding).
+    line_boxes : for a PDF, every printed line (a table row, a caption) as
+        ``(start, end, page, x0, top, x1, bottom)``: its span in ``original`` and its box in PDF
+        points from the top-left corner of the unrotated page (see :meth:`boxes`); () for text.
     """
 
     path: str
@@ -177,6 +184,9 @@ class Document(FrameDisplay):
     tables: tuple[Table, ...] = ()
     pages: int | None = None
     warnings: tuple[str, ...] = ()
+    line_boxes: tuple[tuple[int, int, int, float, float, float, float], ...] = field(
+        default=(), repr=False
+    )
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` span of the normalized text to a span of ``original``."""
@@ -192,6 +202,27 @@ class Document(FrameDisplay):
         """The original characters behind a span of the normalized text."""
         ostart, oend = self.to_original(start, end)
         return self.original[ostart:oend]
+
+    def boxes(self, start: int, end: int) -> list[tuple[int, float, float, float, float]]:
+        """Where ``original[start:end]`` is printed: ``(page, x0, top, x1, bottom)`` per line.
+
+        For a PDF, the boxes of the printed lines that the span touches (a line, a table row or
+        a caption, as read), in PDF points from the top-left corner of the page as stored
+        (``/Rotate`` not applied; a landscape table set sideways keeps its sideways box).
+        ``[]`` for text documents.
+        """
+        out = []
+        for s, e, page, x0, top, x1, bottom in self.line_boxes:
+            if s < end and e > start:
+                out.append((page, x0, top, x1, bottom))
+        return out
+
+    def page_at(self, start: int) -> int | None:
+        """The 1-based PDF page that prints ``original[start]`` (None for text documents)."""
+        for s, e, page, *_box in self.line_boxes:
+            if s <= start < e or s > start:
+                return page
+        return None
 
     def section_at(self, pos: int) -> Section | None:
         """The section that contains normalized offset ``pos`` (the innermost, last-starting one)."""

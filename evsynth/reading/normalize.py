@@ -13,6 +13,7 @@ The rules and their reasons are listed in ``docs/reader.md``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -120,8 +121,10 @@ def _table(mapping: dict[str, str]) -> Rule:
 #: CR LF and lone CR become LF.
 line_endings = _sub(r"\r\n?", "\n")
 
-#: Soft hyphens (U+00AD), zero-width spaces/joiners and byte-order marks are removed.
-invisible_characters = _sub("[\u00ad\u200b\u200c\u200d\u2060\ufeff]", "")
+#: Soft hyphens (U+00AD), zero-width spaces/joiners and byte-order marks: removed by the reader
+#: (and ignored by verification, which must read numbers as the reader does).
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+invisible_characters = _sub(f"[{INVISIBLE}]", "")
 
 #: Ligatures as produced by PDF fonts become their letters.
 ligatures = _table(
@@ -142,7 +145,8 @@ spaces = _sub("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]", " ")
 #: Hyphen-like characters become ASCII "-": hyphen U+2010, non-breaking hyphen U+2011,
 #: figure dash U+2012, en dash U+2013, minus sign U+2212, small/fullwidth hyphen-minus.
 #: The em dash (U+2014) and horizontal bar (U+2015) become "-" only between two numbers
-#: ("0.21—0.96"); in prose they stay a dash.
+#: ("0.21—0.96"); in prose they stay a dash, and so does a dash alone in a table cell
+#: ("0.812<tab>—<tab>0.355": an estimate, a model the variable did not enter, a p-value).
 dashes = _table(
     {
         "\u2010": "-",
@@ -154,7 +158,7 @@ dashes = _table(
         "\uff0d": "-",
     }
 )
-em_dash_ranges = _sub(r"(?<=\d)(\s?)[\u2014\u2015](\s?)(?=\d)", "-")
+em_dash_ranges = _sub(r"(?<=\d)( ?)[\u2014\u2015]( ?)(?=\d)", "-")
 
 #: A minus sign (U+2212) set apart from its number ("95% CI − 1.69 to 2.17", common in PDFs)
 #: is attached to it: "-1.69". Only after a space, "(", "=", "[" or ",", so "a − b" between two
@@ -376,10 +380,27 @@ def _hyphen_break_rule(text: str) -> list[Edit]:
 
 hyphenated_line_breaks = _hyphen_break_rule
 
+#: Mathematical Alphanumeric Symbols (U+1D400-U+1D7FF: italic 𝑃, bold 𝐂, italic 𝜒, ...), which
+#: PDFs typeset with math fonts emit, become the plain letter or digit (Unicode compatibility
+#: mapping, NFKC): "𝑃 < 0.05" reads as "P < 0.05".
+math_letters = _sub(r"[\U0001D400-\U0001D7FF]", lambda m: unicodedata.normalize("NFKC", m.group(0)))
+
+#: A known font-mapping defect prints "<" as "," in p-values: "P,0.001". Only "P" or "p" as a
+#: word, a comma with no space after it, then a decimal number: "P, 0.05" or "p,q" stay as they
+#: are.
+p_comma_less = _sub(r"(?<![A-Za-z])([Pp])\s?,(?=0?[.·]\d)", r"\1<")
+
+#: An unmapped glyph written "(cid:N)" (pdfminer's placeholder) right before a number, after a
+#: space, an opening bracket or "=", is a minus sign: "HR (cid:1)0.4" -> "HR -0.4".
+cid_minus = _sub(r"(?:(?<=[\s(\[=,;])|^)\(cid:\d+\)(?=\d)", "-", re.MULTILINE)
+
+
 #: The rules in the order :func:`normalize` applies them.
 RULES: tuple[tuple[str, Rule], ...] = (
     ("line_endings", line_endings),
     ("invisible_characters", invisible_characters),
+    ("math_letters", math_letters),
+    ("cid_minus", cid_minus),
     ("ligatures", ligatures),
     ("spaces", spaces),
     ("markdown_links", markdown_links),
@@ -392,6 +413,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("detached_minus", detached_minus),
     ("dashes", dashes),
     ("em_dash_ranges", em_dash_ranges),
+    ("p_comma_less", p_comma_less),
     ("comparison_signs", comparison_signs),
     ("middle_dot_decimals", middle_dot_decimals),
     ("powers_of_ten", powers_of_ten),

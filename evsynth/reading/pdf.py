@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evsynth.errors import CorruptPDFError, EncryptedPDFError, NoTextLayerError
+from evsynth.reading.pdf_layer import PageLayer, pdfium_layers, plumber_layers
 
 __all__ = ["PdfText", "extract_pdf", "WORD_SETTINGS"]
 
@@ -51,6 +52,11 @@ class PdfText:
     pages: int
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: offset in ``text`` where each page's text starts
+    page_starts: list[int] = field(default_factory=list)
+    #: each printed line: ``(start, end, page, x0, top, x1, bottom)``, offsets into ``text``,
+    #: box in points from the top-left corner of the (unrotated) page
+    line_boxes: list[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -63,10 +69,24 @@ class _Line:
     size: float
     text: str = ""
     is_table: bool = False
+    #: for a table block: the box of each line of ``text`` (None for blank lines)
+    line_boxes: list | None = None
 
     @property
     def mid(self) -> float:
         return (self.top + self.bottom) / 2
+
+
+def _no_pages(path: Path) -> bool:
+    """Whether the file's page tree says it has no pages ("/Type /Pages ... /Count 0")."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    trees = [
+        d for d in re.findall(rb"<<([^<>]{0,400})>>", data) if re.search(rb"/Type\s*/Pages\b", d)
+    ]
+    return bool(trees) and all(re.search(rb"/Count\s*0(?![\d.])", t) for t in trees)
 
 
 def _open_check(path: Path) -> int:
@@ -90,19 +110,44 @@ def _open_check(path: Path) -> int:
                 "the PDF is encrypted (password protected); open it in a PDF viewer with the "
                 "password and save an unprotected copy, or ask the publisher for one",
             ) from None
+        if _no_pages(path):  # PDFium refuses a document without pages, with a stale error code
+            raise CorruptPDFError(
+                path,
+                "the PDF has no pages (its page tree is empty or missing); download it "
+                "again or re-save it from a PDF viewer",
+            ) from None
         raise CorruptPDFError(
             path,
             f"the PDF is damaged or truncated ({msg}); download it again or re-save it from a "
             "PDF viewer",
         ) from None
     try:
-        return len(doc)
+        n = len(doc)
     finally:
         doc.close()
+    if n == 0:
+        raise CorruptPDFError(
+            path,
+            "the PDF has no pages (its page tree is empty); download it again or re-save it "
+            "from a PDF viewer",
+        )
+    return n
 
 
 def _superscript(word: dict, line_size: float, line_bottom: float) -> bool:
     return word["size"] < 0.85 * line_size and word["bottom"] < line_bottom - 0.2 * line_size
+
+
+def _overlaps(w: dict, others: list[dict]) -> bool:
+    """Whether ``w`` overlaps one of ``others`` by more than half the narrower one's width."""
+    a, b = w["x0"], w["x1"]
+    for v in others:
+        c, d = v["x0"], v["x1"]
+        if d <= a or c >= b:
+            continue
+        if (b if b < d else d) - (a if a > c else c) > 0.5 * min(b - a, d - c):
+            return True
+    return False
 
 
 def _rows(words: list[dict]) -> list[_Line]:
@@ -111,11 +156,7 @@ def _rows(words: list[dict]) -> list[_Line]:
     for w in sorted(words, key=lambda w: (round(w["top"], 1), w["x0"])):
         mid = (w["top"] + w["bottom"]) / 2
         for ln in reversed(lines[-6:]):
-            if ln.top - 0.5 <= mid <= ln.bottom + 0.5 and not any(
-                min(w["x1"], v["x1"]) - max(w["x0"], v["x0"])
-                > 0.5 * min(w["x1"] - w["x0"], v["x1"] - v["x0"])
-                for v in ln.words
-            ):
+            if ln.top - 0.5 <= mid <= ln.bottom + 0.5 and not _overlaps(w, ln.words):
                 ln.words.append(w)
                 ln.x0, ln.x1 = min(ln.x0, w["x0"]), max(ln.x1, w["x1"])
                 if w["size"] >= ln.size:
@@ -195,16 +236,30 @@ def _make_line(words: list[dict]) -> _Line:
     return ln
 
 
-def _vertical_gap(boxes: list[_Line], size: float) -> tuple[float, float] | None:
-    """The widest x-gap (at least 0.7 x font size) that no box crosses, with boxes on both sides."""
-    spans = sorted((b.x0, b.x1) for b in boxes)
+def _union(spans) -> list[tuple[float, float]]:
+    """x-intervals merged where they touch or overlap, left to right."""
+    out: list[tuple[float, float]] = []
+    for x0, x1 in sorted(spans):
+        if out and x0 <= out[-1][1]:
+            if x1 > out[-1][1]:
+                out[-1] = (out[-1][0], x1)
+        else:
+            out.append((x0, x1))
+    return out
+
+
+def _widest_gap(union: list[tuple[float, float]], size: float) -> tuple[float, float] | None:
+    """The widest gap (at least 0.7 x font size) between consecutive merged intervals."""
     best = None
-    reach = spans[0][1]
-    for x0, x1 in spans[1:]:
+    for (_a, reach), (x0, _b) in zip(union, union[1:], strict=False):
         if x0 - reach >= 0.7 * size and (best is None or x0 - reach > best[1] - best[0]):
             best = (reach, x0)
-        reach = max(reach, x1)
     return best
+
+
+def _vertical_gap(boxes: list[_Line], size: float) -> tuple[float, float] | None:
+    """The widest x-gap (at least 0.7 x font size) that no box crosses, with boxes on both sides."""
+    return _widest_gap(_union((b.x0, b.x1) for b in boxes), size)
 
 
 def _bands(boxes: list[_Line]) -> list[list[_Line]]:
@@ -228,16 +283,21 @@ def _column_groups(bands: list[list[_Line]], size: float) -> list[list[_Line]]:
     is read as its own column and the abstract stays whole.
     """
     groups: list[list[list[_Line]]] = [[bands[0]]]
+    union = _union((b.x0, b.x1) for b in bands[0])  # of the current group's boxes
+    multi = _widest_gap(union, size) is not None
     for band in bands[1:]:
         cur = groups[-1]
-        flat = [b for bd in cur for b in bd]
-        multi = _vertical_gap(flat, size) is not None
-        band_multi = len(band) > 1 and _vertical_gap(band, size) is not None
-        if multi and _vertical_gap(flat + band, size) is not None:
+        spans = [(b.x0, b.x1) for b in band]
+        joined = _union(union + spans)
+        joined_multi = _widest_gap(joined, size) is not None
+        if multi and joined_multi:
             cur.append(band)
+            union = joined
             continue
-        if not multi and not band_multi and _vertical_gap(flat + band, size) is None:
+        band_multi = len(band) > 1 and _widest_gap(_union(spans), size) is not None
+        if not multi and not band_multi and not joined_multi:
             cur.append(band)
+            union = joined
             continue
         new = [band]
         # trailing bands of the closed group that also fit the new group's columns move to it
@@ -258,6 +318,8 @@ def _column_groups(bands: list[list[_Line]], size: float) -> list[list[_Line]]:
                 break
             new.insert(0, cur.pop())
         groups.append(new)
+        union = _union((b.x0, b.x1) for bd in new for b in bd)
+        multi = _widest_gap(union, size) is not None
     return [[b for bd in g for b in bd] for g in groups]
 
 
@@ -348,7 +410,6 @@ class _TableRegion:
 def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_TableRegion]:
     """Tables under "Table N" captions, bounded by horizontal rules (booktabs style)."""
     rules = _h_rules(page)
-    segs = _segments(lines)
     captions = []
     for i, ln in enumerate(lines):
         ws = ln.words
@@ -358,6 +419,9 @@ def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_Tab
             and _CAPTION_NUM.match(ws[1]["text"])
         ):
             captions.append(i)
+    if not captions:
+        return []
+    segs = _segments(lines)
     other_caps = [
         ln.top
         for ln in lines
@@ -373,11 +437,10 @@ def _find_table_regions(page, lines: list[_Line], body_size: float) -> list[_Tab
             continue
         # caption lines: the caption line and the lines after it down to the top rule
         top_rule = below[0]
-        cap_lines = [cap] + [
-            ln
-            for ln in lines[i + 1 :]
-            if ln.top < top_rule[0] and ln.x0 >= top_rule[1] - 5 and ln.x1 <= top_rule[2] + 5
-        ]
+        # (words outside the table's width belong to a column beside it)
+        cap_lines = _clip(
+            [cap] + [ln for ln in lines[i + 1 :] if ln.top < top_rule[0]], *top_rule[1:]
+        )
         x0, x1 = top_rule[1], top_rule[2]
         width = x1 - x0
         limit = min([t for t in other_caps if t > top_rule[0] + 5] + [0.93 * page.height])
@@ -507,19 +570,19 @@ def _refine_columns(
 def _split_word(w: dict, x: float) -> list[dict]:
     """Split a word at the boundary between its characters nearest to ``x`` (within 5 pt)."""
     chars = w.get("chars") or []
-    bounds = [(abs(c["x0"] - x), k) for k, c in enumerate(chars) if k > 0]
+    bounds = [(abs(c[1] - x), k) for k, c in enumerate(chars) if k > 0]
     if not bounds:
         return [w]
     dist, k = min(bounds)
     if dist > 5:
         return [w]
 
-    def piece(cs: list[dict]) -> dict:
+    def piece(cs: list[tuple]) -> dict:
         return {
             **w,
-            "text": "".join(c["text"] for c in cs),
-            "x0": cs[0]["x0"],
-            "x1": cs[-1]["x1"],
+            "text": "".join(c[0] for c in cs),
+            "x0": cs[0][1],
+            "x1": cs[-1][2],
             "chars": cs,
         }
 
@@ -540,17 +603,47 @@ def _cut_line(ln: _Line, cuts: list[float]) -> _Line:
     return _Line(words, ln.top, ln.bottom, ln.x0, ln.x1, ln.size, ln.text)
 
 
-def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> tuple[str, set[int]]:
-    """Caption, blank line, tab-separated rows and footnote of one table; ids of lines used."""
-    used = {id(ln) for ln in region.caption_lines}
+def _clip(lines: list[_Line], x0: float, x1: float) -> list[_Line]:
+    """Lines cut to the words inside ``[x0, x1]`` (5 pt slack): a table or figure in one column
+    of a two-column page shares its rows' heights with the other column's text."""
+    out = []
+    for ln in lines:
+        words = [w for w in ln.words if w["x0"] >= x0 - 5 and w["x1"] <= x1 + 5]
+        if len(words) == len(ln.words):
+            out.append(ln)
+        elif words:
+            out.append(_make_line(words))
+    return out
+
+
+def _remaining(lines: list[_Line], used: set[int]) -> list[_Line]:
+    """Lines without the words in ``used`` (ids), rebuilt where some of their words are gone."""
+    out = []
+    for ln in lines:
+        words = [w for w in ln.words if id(w) not in used]
+        if len(words) == len(ln.words):
+            out.append(ln)
+        elif words:
+            out.append(_make_line(words))
+    return out
+
+
+def _table_text(
+    region: _TableRegion, lines: list[_Line], body_size: float
+) -> tuple[str, set[int], list]:
+    """Caption, blank line, tab-separated rows and footnote of one table; ids of lines used;
+    the box of each line of the text (None for the blank ones)."""
+    used = {id(w) for ln in region.caption_lines for w in ln.words}
     inside = [
         ln
-        for ln in lines
+        for ln in _clip(
+            [ln for ln in lines if ln.top < region.bottom + 1 and ln.bottom > region.rule_top - 1],
+            region.x0,
+            region.x1,
+        )
         if region.rule_top - 1 < ln.mid < region.bottom + 1
-        and ln.x0 >= region.x0 - 5
-        and ln.x1 <= region.x1 + 5
     ]
-    used |= {id(ln) for ln in inside}
+    used |= {id(w) for ln in inside for w in ln.words}
     hb = region.header_bottom
     header = [ln for ln in inside if hb is not None and ln.mid < hb]
     body = [ln for ln in inside if hb is None or ln.mid > hb]
@@ -569,6 +662,7 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
     if cuts:
         body = [_cut_line(ln, cuts) for ln in body]
     rows_txt = []
+    row_boxes = [_box_of([ln]) for ln in header]
     for ln in header:
         cells = [""] * len(cols)
         phrases = _phrases(ln)
@@ -597,6 +691,7 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
             cells[k] = f"{cells[k]} {text}".strip()
         rows_txt.append(cells)
     body_rows: list[list[str]] = []
+    body_boxes: list[tuple] = []
     for ln in body:
         cells = _cells_of(ln, cols)
         # a wrapped row: empty first cell, no cell that is a number, and text where the row
@@ -608,17 +703,22 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
             and all(not c or body_rows[-1][k] for k, c in enumerate(cells))
         ):
             body_rows[-1] = [f"{a} {b}".strip() for a, b in zip(body_rows[-1], cells, strict=True)]
+            body_boxes[-1] = _union_box(body_boxes[-1], _box_of([ln]))
         else:
             body_rows.append(cells)
+            body_boxes.append(_box_of([ln]))
     rows_txt.extend(body_rows)
+    row_boxes += body_boxes
     caption = " ".join(ln.text for ln in region.caption_lines)
     out = [caption, ""]
     out += ["\t".join(r) for r in rows_txt]
+    boxes = [_box_of(region.caption_lines), None, *row_boxes]
     # footnote: the smaller-type lines right under the bottom rule
     foot = []
     last = region.bottom
-    for ln in sorted(lines, key=lambda ln: ln.top):
-        if id(ln) in used or ln.top < region.bottom - 1:
+    below = [ln for ln in lines if ln.top >= region.bottom - 1]
+    for ln in sorted(_clip(below, region.x0, region.x1), key=lambda ln: ln.top):
+        if any(id(w) in used for w in ln.words) or ln.top < region.bottom - 1:
             continue
         if ln.top - last > 1.2 * ln.size + 4 or ln.size >= body_size - 0.3:
             break
@@ -626,11 +726,212 @@ def _table_text(region: _TableRegion, lines: list[_Line], body_size: float) -> t
             break
         foot.append(ln)
         last = ln.bottom
-    used |= {id(ln) for ln in foot}
+    used |= {id(w) for ln in foot for w in ln.words}
     foot = inner_note + foot
     if foot:
         out += ["", " ".join(ln.text for ln in foot)]
-    return "\n".join(out), used
+        boxes += [None, _box_of(foot)]
+    return "\n".join(out), used, boxes
+
+
+def _box_of(lines: list[_Line]) -> tuple[float, float, float, float]:
+    return (
+        min(ln.x0 for ln in lines),
+        min(ln.top for ln in lines),
+        max(ln.x1 for ln in lines),
+        max(ln.bottom for ln in lines),
+    )
+
+
+def _union_box(a: tuple, b: tuple) -> tuple:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+#: An effect with its interval as forest plots print it: "0.63 (0.48, 0.83)", "0.63 [0.48; 0.83]",
+#: "-0.21 (-0.40 to -0.02)".
+_EFFECT_CI = re.compile(
+    r"(?<![\w.])-?\d+(?:[.·]\d+)?\s?[(\[]\s?-?\d+(?:[.·]\d+)?\s?(?:,|;|to|–|-|—)\s?-?\d+(?:[.·]\d+)?\s?[)\]]"
+)
+#: Rows of a forest plot that are not a study: pooled estimates and the heterogeneity lines.
+_POOLED = re.compile(
+    r"(?i)^\s*(?:overall|subtotal|sub-total|total\b|pooled|random|fixed|heterogeneity|"
+    r"i-squared|i2\b|i²|tau|test\s+for\s+(?:overall|subgroup))"
+)
+_FIGURE_CAPTION = re.compile(r"^(?:Figure|FIGURE|Fig\.?)\s?\d{1,2}[A-Za-z]?\b")
+
+
+def _effect_x(ln: _Line) -> float | None:
+    """The left x of the phrase of ``ln`` that holds an effect with its interval, or None."""
+    for ph in _phrases(ln):
+        text = " ".join(w["text"] for w in ph)
+        m = _EFFECT_CI.search(text)
+        if m:
+            # the word where the match starts
+            pos = 0
+            for w in ph:
+                if pos + len(w["text"]) > m.start():
+                    return w["x0"]
+                pos += len(w["text"]) + 1
+    return None
+
+
+def _figure_blocks(
+    lines: list[_Line], body_size: float, width: float
+) -> list[tuple[_Line, set[int]]]:
+    """Forest plots drawn as text (see :func:`_figure_blocks_in`), also in one column of a
+    two-column page: each side of the column gutter is searched first (a plot there has its
+    caption on its own side), then the whole width."""
+    if not any("Fig" in ln.text or "FIG" in ln.text for ln in lines):
+        return []
+    gx = _gutter(lines, width)
+    if gx is not None:
+        # a plot inside one column: its rows share their heights with the other column's text
+        left = _clip(lines, -1e9, gx - 5)
+        right = _clip(lines, gx + 5, 1e9)
+        found = _figure_blocks_in(left, body_size) + _figure_blocks_in(right, body_size)
+        if found:
+            return found
+    return _figure_blocks_in(lines, body_size)
+
+
+def _gutter(lines: list[_Line], width: float) -> float | None:
+    """The x between 35% and 65% of the page width crossed by the fewest line segments, if at
+    most 15% of them cross it and there are segments on both sides (a two-column page)."""
+    segs = _segments(lines)
+    if len(segs) < 10:
+        return None
+    best = None
+    for k in range(int(0.35 * width), int(0.65 * width), 2):
+        crossing = sum(1 for sg in segs if sg.x0 < k < sg.x1)
+        if best is None or crossing < best[0]:
+            best = (crossing, k)
+    crossing, gx = best
+    left = sum(1 for sg in segs if sg.x1 <= gx)
+    right = sum(1 for sg in segs if sg.x0 >= gx)
+    if crossing > 0.15 * len(segs) or min(left, right) < 3:
+        return None
+    return float(gx)
+
+
+def _figure_blocks_in(lines: list[_Line], body_size: float) -> list[tuple[_Line, set[int]]]:
+    """Forest plots drawn as text: rows rebuilt by their vertical positions into a table block.
+
+    A plot is three or more lines, one above the other (gaps under three line heights), each
+    holding an effect with its interval ("0.63 (0.48, 0.83)") that starts at the same x (within
+    12 pt), on a page with a "Figure N" caption. The block takes the header lines right above
+    (up to three, e.g. "Study | n/N | RR (95% CI) | Weight"), the pooled and heterogeneity lines
+    right below ("Overall (I-squared = 37.2%, p = 0.118)", "Test for overall effect ..."), and
+    is written like a table under the figure's caption: the caption, a blank line, one line per
+    row with cells separated by tabs (a line without an effect, such as the heterogeneity line,
+    is one cell). The text reader makes it a ``Table`` with ``kind="figure"``.
+    """
+    captions = [ln for ln in lines if _FIGURE_CAPTION.match(ln.text)]
+    if not captions:
+        return []
+    ordered = sorted(lines, key=lambda ln: ln.top)
+    effect = [(ln, _effect_x(ln)) for ln in ordered]
+    clusters: list[list[_Line]] = []
+    for ln, x in effect:
+        if x is None:
+            continue
+        if clusters:
+            last = clusters[-1][-1]
+            lx = _effect_x(last)
+            if abs(x - lx) <= 12 and ln.top - last.bottom < 3 * ln.size:
+                clusters[-1].append(ln)
+                continue
+        clusters.append([ln])
+    out = []
+    taken: set[int] = set()
+    for rows in clusters:
+        studies = [ln for ln in rows if not _POOLED.match(ln.text)]
+        if len(studies) < 3:
+            continue
+        size = statistics.median(ln.size for ln in rows)
+        idx = ordered.index(rows[0])
+        header: list[_Line] = []
+        for ln in reversed(ordered[max(0, idx - 3) : idx]):
+            top = (header[0] if header else rows[0]).top
+            if top - ln.bottom > 2.5 * size or _FIGURE_CAPTION.match(ln.text) or id(ln) in taken:
+                break
+            header.insert(0, ln)
+        tail: list[_Line] = []
+        j = ordered.index(rows[-1]) + 1
+        while j < len(ordered):
+            ln = ordered[j]
+            prev = tail[-1] if tail else rows[-1]
+            if ln.top - prev.bottom > 2.5 * size or not _POOLED.match(ln.text):
+                break
+            tail.append(ln)
+            j += 1
+        # lines between the rows (subgroup headings such as "1.1.2 Home-based") are rows too
+        first, last = ordered.index(rows[0]), ordered.index(rows[-1])
+        body = [ln for ln in ordered[first : last + 1] if id(ln) not in taken] + tail
+        cols = _columns(studies, min(ln.x0 for ln in studies), max(ln.x1 for ln in studies))
+        # a header line right above the first row with text in the first column only is a
+        # subgroup heading ("1.1.1 Supervised"), not a header
+        if header and len(cols) > 1 and header[-1].x1 < cols[1][0]:
+            body.insert(0, header.pop())
+        allr = header + body
+        x0 = min(ln.x0 for ln in allr)
+        x1 = max(ln.x1 for ln in allr)
+        # the caption: the nearest "Figure N" line below the plot, else above it
+        below = [c for c in captions if c.top >= body[-1].bottom and id(c) not in taken]
+        above = [c for c in captions if c.bottom <= allr[0].top and id(c) not in taken]
+        if below:
+            cap = min(below, key=lambda c: c.top)
+        elif above:
+            cap = max(above, key=lambda c: c.top)
+        else:
+            continue
+        cap_lines = [cap]
+        k = ordered.index(cap) + 1
+        while (
+            k < len(ordered)
+            and ordered[k].top - cap_lines[-1].bottom < 0.6 * cap.size
+            and (abs(ordered[k].x0 - cap.x0) < 3)
+        ):
+            cap_lines.append(ordered[k])
+            k += 1
+        cols = _columns(studies, x0, x1)  # over the whole block's width
+        text_rows, boxes = [], []
+        for ln in header:
+            cells = [""] * len(cols)
+            for ph in _phrases(ln):
+                a, b = ph[0]["x0"], ph[-1]["x1"]
+                c = max(range(len(cols)), key=lambda k: min(b, cols[k][1]) - max(a, cols[k][0]))
+                cells[c] = f"{cells[c]} {_line_text(ph, ln.size, ln.bottom)}".strip()
+            text_rows.append(cells)
+            boxes.append(_box_of([ln]))
+        for ln in body:
+            if _effect_x(ln) is None and ln in tail and len(cols) > 1:
+                # a heterogeneity line: its name as the row label, the statistics as one cell
+                # ("Heterogeneity:" | "Tau² = 0.02; Chi² = 4.10, df = 3 (P = 0.25); I² = 27%")
+                head, colon, rest = ln.text.partition(":")
+                label, value = (head + colon, rest.strip()) if colon else ("", ln.text)
+                cells = [label, value] + [""] * (len(cols) - 2)
+            elif _effect_x(ln) is None:  # a subgroup heading
+                cells = [ln.text] + [""] * (len(cols) - 1)
+            else:
+                # whole phrases to the column where they start: a long pooled label
+                # ("Overall (I-squared = 37.2%, p = 0.118)") stays one cell
+                cells = [""] * len(cols)
+                for ph in _phrases(ln):
+                    a = ph[0]["x0"]
+                    c = max((k for k in range(len(cols)) if cols[k][0] - 3 <= a), default=0)
+                    cells[c] = f"{cells[c]} {_line_text(ph, ln.size, ln.bottom)}".strip()
+            text_rows.append(cells)
+            boxes.append(_box_of([ln]))
+        caption = " ".join(ln.text for ln in cap_lines)
+        txt = "\n".join([caption, "", *("\t".join(r) for r in text_rows)])
+        line_boxes = [_box_of(cap_lines), None, *boxes]
+        used = {id(w) for ln in allr + cap_lines for w in ln.words}
+        taken |= {id(ln) for ln in allr + cap_lines}
+        top = min(ln.top for ln in allr + cap_lines)
+        bottom = max(ln.bottom for ln in allr + cap_lines)
+        blk = _Line([], top, bottom, x0, x1, body_size, txt, True, line_boxes)
+        out.append((blk, used))
+    return out
 
 
 def _title(lines: list[_Line], height: float, body_size: float) -> str | None:
@@ -646,18 +947,33 @@ def _title(lines: list[_Line], height: float, body_size: float) -> str | None:
     return None
 
 
-def _page_lines(page) -> list[_Line]:
-    words = page.extract_words(**WORD_SETTINGS)
-    words = [w for w in words if w.get("upright", True)]
-    lines = _rows(words)
+def _page_lines(layer: PageLayer) -> list[_Line]:
+    lines = _rows(layer.words)
     for ln in lines:
         ln.text = _line_text(ln.words, ln.size, ln.bottom)
     return lines
 
 
-def _join_lines(lines: list[_Line], body_size: float) -> str:
-    """Lines -> text with blank lines between paragraphs, headings and blocks."""
+def _continues(prev: _Line, ln: _Line) -> bool:
+    """Whether ``ln``, at the top of the next column, continues the sentence that ``prev`` ends
+    a column with: same type size, ``prev`` ends without a full stop (or colon) and ``ln`` starts
+    in lower case or with a bracket ("... hazard ratio 0.63" | "(95% CI 0.48-0.83) ...")."""
+    return (
+        not ln.is_table
+        and not prev.is_table
+        and ln.top < prev.top - 0.5 * ln.size
+        and abs(ln.size - prev.size) <= 0.3
+        and re.match(r"[(\[a-z]", ln.text) is not None
+        and re.search(r"[.!?:;]\s*$", prev.text) is None
+    )
+
+
+def _join_lines(lines: list[_Line], body_size: float) -> tuple[str, list[tuple]]:
+    """Lines -> text with blank lines between paragraphs, headings and blocks, and the spans
+    ``(start, end, (x0, top, x1, bottom))`` of each printed line in that text."""
     out: list[str] = []
+    spans: list[tuple] = []
+    pos = 0
     gaps = [
         b.top - a.bottom
         for a, b in zip(lines, lines[1:], strict=False)
@@ -676,14 +992,30 @@ def _join_lines(lines: list[_Line], body_size: float) -> str:
                 or abs(ln.size - prev.size) > 0.8
                 or abs(ln.x0 - prev.x0) > 0.3 * (prev.x1 - prev.x0 + 1) + 3 * body_size
             )
-            out.append(" " if same_row else "\n\n" if para else "\n")
+            if para and _continues(prev, ln):
+                para = False
+            sep = " " if same_row else "\n\n" if para else "\n"
+            out.append(sep)
+            pos += len(sep)
         out.append(ln.text)
+        if ln.line_boxes is not None:
+            at = pos
+            for part, box in zip(ln.text.split("\n"), ln.line_boxes, strict=False):
+                if box is not None and part:
+                    spans.append((at, at + len(part), box))
+                at += len(part) + 1
+        elif ln.text:
+            spans.append((pos, pos + len(ln.text), (ln.x0, ln.top, ln.x1, ln.bottom)))
+        pos += len(ln.text)
         prev = ln
-    return "".join(out)
+    return "".join(out), spans
 
 
 def extract_pdf(path: str | Path) -> PdfText:
     """Extract the text layer of a PDF in reading order (tables as tab-separated rows).
+
+    Characters, words and rules come from PDFium (:mod:`evsynth.reading.pdf_layer`); every
+    text direction on a page is read (landscape tables included).
 
     Raises
     ------
@@ -691,56 +1023,99 @@ def extract_pdf(path: str | Path) -> PdfText:
     EncryptedPDFError : password protected.
     NoTextLayerError : no page has a text layer (a scan: run OCR first).
     """
+    import pypdfium2 as pdfium
+
+    path = Path(path)
+    n_pages = _open_check(path)
+    try:
+        doc = pdfium.PdfDocument(str(path))
+        try:
+            layers = pdfium_layers(doc)
+        finally:
+            doc.close()
+    except (NoTextLayerError, CorruptPDFError, MemoryError):
+        raise  # a valid PDF too big for the memory limit is not a damaged one
+    except Exception as exc:
+        raise CorruptPDFError(
+            path, f"the PDF could not be parsed ({type(exc).__name__}: {exc})"
+        ) from None
+    return _text_of(path, layers, n_pages)
+
+
+def _extract_plumber(path: str | Path) -> PdfText:
+    """Today's path before PDFium: the same layout on pdfplumber's words (benchmark only)."""
     import pdfplumber
 
     path = Path(path)
     n_pages = _open_check(path)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    warnings: list[str] = []
-    page_texts: list[str] = []
-    title = None
     try:
         with pdfplumber.open(path) as pdf:
-            all_lines = []
-            for page in pdf.pages:
-                all_lines.append((page, _page_lines(page)))
-            # running headers/footers: lines near the top/bottom edge repeated on 2+ pages
-            marks = Counter()
-            for page, lines in all_lines:
-                for ln in lines:
-                    if ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height:
-                        marks[re.sub(r"\d+", "#", ln.text)] += 1
-            sizes = [w["size"] for _, lines in all_lines for ln in lines for w in ln.words]
-            body_size = Counter(round(s, 1) for s in sizes).most_common(1)[0][0] if sizes else 10.0
-            for pno, (page, lines) in enumerate(all_lines):
-                lines = [
-                    ln
-                    for ln in lines
-                    if not (
-                        (ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height)
-                        and marks[re.sub(r"\d+", "#", ln.text)] >= 2
-                        and n_pages > 1
-                    )
-                ]
-                if pno == 0 and lines:
-                    title = _title(lines, page.height, body_size)
-                regions = _find_table_regions(page, lines, body_size)
-                used: set[int] = set()
-                blocks: list[_Line] = []
-                for reg in regions:
-                    txt, u = _table_text(reg, lines, body_size)
-                    used |= u
-                    blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, txt, True)
-                    blocks.append(blk)
-                flow = _segments([ln for ln in lines if id(ln) not in used])
-                ordered = _xy_order(flow + blocks)
-                page_texts.append(_join_lines(ordered, body_size))
-    except (NoTextLayerError, CorruptPDFError):
+            layers = plumber_layers(pdf, WORD_SETTINGS)
+    except MemoryError:
         raise
     except Exception as exc:  # pdfminer raises many private exception types on broken files
         raise CorruptPDFError(
             path, f"the PDF could not be parsed ({type(exc).__name__}: {exc})"
         ) from None
+    return _text_of(path, layers, n_pages)
+
+
+def _text_of(path: Path, layers: list[PageLayer], n_pages: int) -> PdfText:
+    """Layers -> the document text: headers/footers dropped, tables as rows, reading order."""
+    warnings: list[str] = []
+    title = None
+    all_lines = [(layer, _page_lines(layer)) for layer in layers]
+    # running headers/footers: lines near the top/bottom edge repeated on 2+ pages
+    marks = Counter()
+    for page, lines in all_lines:
+        for ln in lines:
+            if ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height:
+                marks[re.sub(r"\d+", "#", ln.text)] += 1
+    sizes = [w["size"] for _, lines in all_lines for ln in lines for w in ln.words]
+    body_size = Counter(round(s, 1) for s in sizes).most_common(1)[0][0] if sizes else 10.0
+    texts: dict[int, list[str]] = {k: [] for k in range(1, n_pages + 1)}
+    for page, lines in all_lines:
+        lines = [
+            ln
+            for ln in lines
+            if not (
+                (ln.top < 0.08 * page.height or ln.bottom > 0.94 * page.height)
+                and marks[re.sub(r"\d+", "#", ln.text)] >= 2
+                and n_pages > 1
+            )
+        ]
+        if page.number == 1 and title is None and lines:
+            title = _title(lines, page.height, body_size)
+        regions = _find_table_regions(page, lines, body_size)
+        used: set[int] = set()
+        blocks: list[_Line] = []
+        for reg in regions:
+            txt, u, boxes = _table_text(reg, lines, body_size)
+            used |= u
+            blk = _Line([], reg.top, reg.bottom, reg.x0, reg.x1, body_size, txt, True, boxes)
+            blocks.append(blk)
+        for blk, u in _figure_blocks(_remaining(lines, used), body_size, page.width):
+            used |= u
+            blocks.append(blk)
+        flow = _segments(_remaining(lines, used))
+        ordered = _xy_order(flow + blocks)
+        text, spans = _join_lines(ordered, body_size)
+        spans = [(a, b, page.page_box(*box)) for a, b, box in spans]
+        texts.setdefault(page.number, []).append((text, spans))
+    page_texts, page_spans = [], []
+    for k in sorted(texts):
+        parts, spans, at = [], [], 0
+        for text, sp in texts[k]:
+            if not text:
+                continue
+            if parts:
+                at += 2
+            parts.append(text)
+            spans += [(a + at, b + at, box) for a, b, box in sp]
+            at += len(text)
+        page_texts.append("\n\n".join(parts))
+        page_spans.append(spans)
     chars = [len(t.strip()) for t in page_texts]
     if (
         sum(chars) < MIN_PAGE_CHARS * max(1, n_pages) // 2
@@ -761,5 +1136,19 @@ def extract_pdf(path: str | Path) -> PdfText:
         warnings.append(
             f"{which} no text layer (an image, e.g. a scanned table): not read; check it by eye"
         )
+    starts, pos, boxes = [], 0, []
+    for k, t in enumerate(page_texts):
+        starts.append(pos)
+        boxes += [
+            (a + pos, b + pos, k + 1, *(round(v, 2) for v in box)) for a, b, box in page_spans[k]
+        ]
+        pos += len(t) + 2
     text = "\n\n".join(page_texts) + "\n"
-    return PdfText(text=text, pages=n_pages, title=title, warnings=warnings)
+    return PdfText(
+        text=text,
+        pages=n_pages,
+        title=title,
+        warnings=warnings,
+        page_starts=starts,
+        line_boxes=boxes,
+    )

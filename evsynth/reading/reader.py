@@ -71,6 +71,7 @@ def _document(
     pages: int | None = None,
     warnings: Iterable[str] = (),
     title_hint: str | None = None,
+    line_boxes: Iterable[tuple] = (),
 ) -> Document:
     """Normalize ``original`` and find metadata, tables and sections."""
     norm = normalize(original)
@@ -96,6 +97,7 @@ def _document(
         tables=tuple(tables),
         pages=pages,
         warnings=tuple(warnings) + tuple(table_warnings),
+        line_boxes=tuple(line_boxes),
     )
 
 
@@ -200,6 +202,7 @@ def read(path: str | os.PathLike[str]) -> Document:
             pages=pdf.pages,
             warnings=pdf.warnings,
             title_hint=pdf.title,
+            line_boxes=pdf.line_boxes,
         )
     try:
         data = p.read_bytes()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,6 +28,13 @@ __all__ = ["RawCell", "FoundTable", "build_table", "find_tables", "CAPTION"]
 #: A caption line: "Table 5 | Univariable ...", "TABLE 2 Multivariate ...", "Table 3. ...".
 CAPTION = re.compile(
     r"^[ \t]*(?P<label>(?:Table|TABLE)[ ]?(?P<num>\d{1,2}[A-Za-z]?|[IVX]{1,5}))\b"
+    r"(?P<sep>[ ]*[|.:\u2014-][ ]*|[ ]+|$)(?P<caption>[^\n]*)$",
+    re.MULTILINE,
+)
+#: A figure caption over tab-separated rows: a forest plot that the PDF reader rebuilt into rows
+#: ("Figure 2. Forest plot of ..."); the rows become a ``Table`` with ``kind="figure"``.
+FIGURE_CAPTION = re.compile(
+    r"^[ \t]*(?P<label>(?:Figure|FIGURE|Fig\.)[ ]?(?P<num>\d{1,2}[A-Za-z]?))\b"
     r"(?P<sep>[ ]*[|.:\u2014-][ ]*|[ ]+|$)(?P<caption>[^\n]*)$",
     re.MULTILINE,
 )
@@ -375,10 +382,14 @@ def find_tables(text: str, offsets: np.ndarray) -> tuple[list[FoundTable], list[
     found: list[FoundTable] = []
     warnings: list[str] = []
     taken: list[tuple[int, int]] = []
-    for m in CAPTION.finditer(text):
+    matches = sorted(
+        [*CAPTION.finditer(text), *FIGURE_CAPTION.finditer(text)], key=lambda m: m.start()
+    )
+    for m in matches:
         if any(a <= m.start() < b for a, b in taken):
             continue
-        label = f"Table {m.group('num')}"
+        figure = m.re is FIGURE_CAPTION
+        label = f"{'Figure' if figure else 'Table'} {m.group('num')}"
         caption = m.group("caption").strip()
         sep = m.group("sep")
         lines = _lines(text, m.end() + 1)
@@ -423,6 +434,8 @@ def find_tables(text: str, offsets: np.ndarray) -> tuple[list[FoundTable], list[
                         rows.append(_pipe_row(text, a, b, offsets))
                     body_end = b
                     i += 1
+        if figure and (layout != "grid" or len(rows) < 3):
+            continue  # a figure's caption: a table only over the rows of a forest plot
         if not rows:
             # a caption with no body: keep only if it is clearly a caption, not a sentence
             if not (m.group("label").startswith("TABLE") or sep.strip() in ("|", ".", ":")):
@@ -438,6 +451,8 @@ def find_tables(text: str, offsets: np.ndarray) -> tuple[list[FoundTable], list[
             layout=layout,
             footnote=footnote,
         )
+        if figure:
+            table = replace(table, kind="figure", section="figure")
         warnings.extend(warn)
         found.append(FoundTable(table, m.start(), nend, tuple(warn)))
         taken.append((m.start(), nend))

@@ -115,6 +115,9 @@ class ReportInputs:
     inputs: pd.DataFrame | None = None  # file, sha256
     versions: dict[str, str] = field(default_factory=dict)  # software -> version
     sof: pd.DataFrame | None = None  # question, certainty (a summary of findings, e.g. GRADE)
+    protocol: list[str] | None = None  # the protocol in sentences; None: no protocol was given
+    # section name -> blocks, shown after "Pooled results" (see manuscript_sections)
+    manuscript: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
 
 
 _EVIDENCE_SHOWN = [
@@ -136,8 +139,14 @@ _EVIDENCE_SHOWN = [
     "total_int",
     "events_ctl",
     "total_ctl",
+    "mean_int",
+    "sd_int",
+    "mean_ctl",
+    "sd_ctl",
     "source_quote",
 ]
+#: columns shown only when some row fills them (arm means of continuous outcomes)
+_SHOWN_WHEN_FILLED = ("mean_int", "sd_int", "mean_ctl", "sd_ctl")
 _POOLED_SHOWN = [
     "question",
     "analysis",
@@ -159,7 +168,13 @@ _FINDINGS_SHOWN = ["study_id", "check", "severity", "message", "source_quote", "
 
 
 def _cols(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    return frame[[c for c in cols if c in frame.columns]]
+    return frame[
+        [
+            c
+            for c in cols
+            if c in frame.columns and (c not in _SHOWN_WHEN_FILLED or frame[c].notna().any())
+        ]
+    ]
 
 
 #: column name -> header a reader understands
@@ -201,20 +216,19 @@ def _fmt(v) -> str:
     return str(v)
 
 
-_MD_SPECIAL = "\\`*_[]<>|~"
-
-
 def md_text(text: object) -> str:
-    """Text from a paper made inert in Markdown: HTML escaped, Markdown punctuation escaped.
+    """Text from a paper made inert in Markdown: HTML special characters as entities (a title
+    with ``<img onerror=...>`` must not run in a Markdown viewer), Markdown link, image and
+    emphasis syntax backslash-escaped, line breaks as spaces."""
+    t = html.escape(str(text), quote=False).replace("\n", " ").replace("\r", " ")
+    return re.sub(r"([\\`*_\[\]!|#])", r"\\\1", t)
 
-    A title such as ``<img src=x onerror=...>`` or ``[link](javascript:...)`` is shown as
-    written and never rendered as HTML or as a link by a Markdown viewer.
-    """
-    out = []
-    for ch in html.escape(str(text), quote=False).replace("\n", " "):
-        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
-    text = "".join(out)
-    return "\\" + text if re.match(r"#|[-+=] |\d+[.)] ", text) else text  # no heading or list
+
+def _md_prose(text: object) -> str:
+    """A paragraph or list item: escaped as :func:`md_text`, except `code spans` the report
+    writes itself (commands), which stay code."""
+    parts = re.split(r"(`[^`<>]{1,200}`)", str(text))
+    return "".join(p if p.startswith("`") and p.endswith("`") else md_text(p) for p in parts)
 
 
 def _md_table(frame: pd.DataFrame) -> str:
@@ -410,7 +424,152 @@ def _sections(inp: ReportInputs) -> dict[str, list[tuple[str, object]]]:
         )
         + ([("p", "Inputs (sha256):"), ("table", inp.inputs)] if inp.inputs is not None else []),
     }
+    if inp.manuscript:
+        out = _after(out, "Pooled results", inp.manuscript)
+    if inp.protocol is None:
+        out = _without_protocol(out, ev)
+    else:
+        out = _with_protocol(out, inp.protocol)
     return out
+
+
+_NO_PROTOCOL = (
+    "No review protocol was given, so no question was asked and nothing was pooled. The evidence "
+    "below is grouped by the arms as the papers name them. To synthesise it, write a protocol "
+    "(interventions, comparators, outcomes and questions) with `evsynth init PAPERS --out "
+    "protocol.yaml`, edit it, and run `evsynth run PAPERS --protocol protocol.yaml` "
+    "(docs: Your own review)."
+)
+_ARMS_SHOWN = [
+    "intervention_as_reported",
+    "comparator_as_reported",
+    "outcome_as_reported",
+    "measure",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "events_int",
+    "total_int",
+    "events_ctl",
+    "total_ctl",
+    "p_value",
+    "report",
+    "row_id",
+]
+
+
+def arms_as_reported(evidence: pd.DataFrame) -> pd.DataFrame:
+    """The comparative rows (ratios, two-arm counts, p-only comparisons) sorted by the arms as
+    the papers name them: the evidence table of a run without a protocol."""
+    if evidence.empty:
+        return evidence.reindex(columns=_ARMS_SHOWN)
+    comparative = evidence[
+        evidence["measure"].isin(["HR", "OR", "RR", "p_only", "MD", "SMD", "ROM"])
+        | ((evidence["measure"] == "counts") & evidence["events_ctl"].notna())
+    ]
+    arms = comparative.assign(
+        _i=comparative["intervention_as_reported"].fillna("").str.lower(),
+        _c=comparative["comparator_as_reported"].fillna("").str.lower(),
+    ).sort_values(["_i", "_c", "report", "source_start"], kind="stable")
+    return arms.reindex(columns=_ARMS_SHOWN).reset_index(drop=True)
+
+
+def _without_protocol(out: dict, ev: pd.DataFrame) -> dict:
+    """The report of a run without a protocol: says so, and lists the evidence by arm."""
+    new = {"Question": [("p", _NO_PROTOCOL)]}
+    new["Evidence by arms as reported"] = [
+        (
+            "p",
+            "Comparative results (ratios, two-arm counts, p-value-only comparisons), sorted by "
+            "the intervention and comparator arm as each paper writes them:",
+        ),
+        ("table", arms_as_reported(ev)),
+    ]
+    for k, v in out.items():
+        if k not in ("Question", "Pooled results", "Figures"):
+            new[k] = v
+    return new
+
+
+def _after(out: dict, key: str, extra: dict) -> dict:
+    new = {}
+    for k, v in out.items():
+        new[k] = v
+        if k == key:
+            new.update(extra)
+    return new
+
+
+# ------------------------------------------------------------------ manuscript sections
+def summary_of_findings_section(sof) -> list[tuple[str, object]]:
+    """The GRADE summary-of-findings table (a :class:`evsynth.review.grade.SummaryOfFindings`)
+    and each question's starting certainty and domain ratings, overrides marked."""
+    from evsynth.review.grade import SOF_HEADERS
+
+    shown = pd.DataFrame([sof.display_row(r) for _, r in sof.table.iterrows()], columns=SOF_HEADERS)
+    details = sof.details()
+    if len(details):
+        details["override"] = details["override"].map({True: "reviewer's override", False: ""})
+    return [
+        (
+            "p",
+            "GRADE certainty per question (sof.csv; sof.docx to paste into a manuscript). "
+            "Certainty starts high for randomised and low for observational evidence and is "
+            "rated down per domain; every rating names its reason.",
+        ),
+        ("table", shown),
+        ("ul", [f"{q}: certainty started {why}." for q, why in sof.start.items()]),
+        ("p", "Every domain of every question:"),
+        ("table", details),
+    ]
+
+
+def risk_of_bias_section(assessment, figures: dict[str, Path]) -> list[tuple[str, object]]:
+    """The judgements per study and domain (overall by the tool's rule unless given) and the
+    risk-of-bias figures."""
+    j = assessment.judgements.copy()
+    j["overall_given"] = j["overall_given"].map({True: "given", False: "tool's rule"})
+    support = [
+        f"{sid} {dom}: {quote}"
+        for sid, doms in assessment.support.items()
+        for dom, quote in doms.items()
+        if quote
+    ]
+    blocks: list[tuple[str, object]] = [
+        (
+            "p",
+            f"{assessment.tool} judgements from the protocol; the overall judgement follows the "
+            "tool's rule unless the protocol gives it.",
+        ),
+        ("table", j),
+    ]
+    if support:
+        blocks += [("p", "Support for the judgements:"), ("ul", support)]
+    return [*blocks, ("figures", figures)]
+
+
+def prisma_section(flow, figures: dict[str, Path]) -> list[tuple[str, object]]:
+    """The PRISMA 2020 flow (counts and figure) and any disagreement with the run."""
+    blocks: list[tuple[str, object]] = [("table", flow.to_frame()), ("figures", figures)]
+    if flow.findings:
+        blocks.insert(0, ("ul", [f"Finding: {f}" for f in flow.findings]))
+    return blocks
+
+
+def methods_section(text: str) -> list[tuple[str, object]]:
+    """The Methods text of methods.md, paragraph by paragraph."""
+    paras = [p.strip() for p in text.split("\n\n") if p.strip() and not p.startswith("# ")]
+    return [("p", p.replace("**", "")) for p in paras if not p.startswith("## ")]
+
+
+def _with_protocol(out: dict, protocol: list[str]) -> dict:
+    """The report of a run with a protocol: the protocol follows the question."""
+    new = {}
+    for k, v in out.items():
+        new[k] = v
+        if k == "Question":
+            new["Protocol"] = [("ul", list(protocol))]
+    return new
 
 
 def report_markdown(inp: ReportInputs, figure_links: dict[str, str] | None = None) -> str:
@@ -421,9 +580,9 @@ def report_markdown(inp: ReportInputs, figure_links: dict[str, str] | None = Non
         parts.append(f"## {name}\n")
         for kind, payload in blocks:
             if kind == "p":
-                parts.append(f"{md_text(payload)}\n")
+                parts.append(f"{_md_prose(payload)}\n")
             elif kind == "ul":
-                parts.append("\n".join(f"- {md_text(item)}" for item in payload) + "\n")
+                parts.append("\n".join(f"- {_md_prose(item)}" for item in payload) + "\n")
             elif kind == "table":
                 parts.append(_md_table(payload))
             elif kind == "figures":
@@ -432,10 +591,10 @@ def report_markdown(inp: ReportInputs, figure_links: dict[str, str] | None = Non
                     for cap, p in payload.items()
                 ]
                 parts.append("\n".join(figs) or "_(none)_\n")
-            elif kind == "pre":  # a fence longer than any run of backticks inside
-                fence = "`" * max(
-                    3, 1 + max((len(m) for m in re.findall("`+", str(payload))), default=0)
-                )
+            elif kind == "pre":
+                # a fence longer than any run of backticks inside, so nothing can close it early
+                runs = [len(m) for m in re.findall(r"`+", str(payload))]
+                fence = "`" * max(3, max(runs, default=0) + 1)
                 parts.append(f"{fence}\n{payload}\n{fence}\n")
     return "\n".join(parts)
 
@@ -461,6 +620,13 @@ pre{background:#f6f8fa;padding:1em;overflow-x:auto}
 """
 
 
+def _nav(inp: ReportInputs) -> list[str]:
+    """The section links: REPORT_SECTIONS with the manuscript sections after "Pooled results"."""
+    names = list(REPORT_SECTIONS)
+    at = names.index("Pooled results") + 1
+    return names[:at] + list(inp.manuscript) + names[at:]
+
+
 def report_html(inp: ReportInputs) -> str:
     """Return the report as one self-contained HTML page (PNG figures embedded as data URIs)."""
     h = [
@@ -468,7 +634,7 @@ def report_html(inp: ReportInputs) -> str:
         f"<title>{html.escape(inp.title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(inp.title)}</h1>",
         "<nav>"
-        + " · ".join(f"<a href='#{s.lower().replace(' ', '-')}'>{s}</a>" for s in REPORT_SECTIONS)
+        + " · ".join(f"<a href='#{s.lower().replace(' ', '-')}'>{s}</a>" for s in _nav(inp))
         + "</nav>",
     ]
     for name, blocks in _sections(inp).items():

@@ -3,11 +3,15 @@
 This module holds the *analysis choices* of a synthesis, each one explicit and recorded in the
 output, so that a reviewer can defend (or change) every one of them:
 
-* **Questions** are intervention x outcome pairs (glucocorticoid and tocilizumab on CR, OS and PFS
-  by default, plus any other pair with data).
-* **Outcome proxies** are a declared choice: by default LFS (leukaemia-free survival) is accepted
-  as a proxy for PFS, because both count relapse/progression or death from the same start; every
-  PFS analysis says whether it did, and a sensitivity analysis without the proxy is run.
+* **Questions** come from the review protocol (:class:`evsynth.protocol.Protocol`): an
+  intervention against a comparator on an outcome. Without a protocol there are no questions
+  (the evidence is listed by the arms as reported).
+* **Outcome proxies** are a declared choice of the protocol (an outcome accepted in place of
+  another, such as an event-free survival for a progression-free one); every analysis says whether
+  it used one, and a sensitivity analysis without the proxy is run.
+* **The effect measure follows the outcome's kind**: time-to-event outcomes pool hazard ratios;
+  binary outcomes pool 2x2 counts (as the protocol's ``counts_measure``) or reported ratios of that
+  measure; continuous outcomes pool mean differences (MD, SMD or ROM); rates pool rate ratios.
 * **One row per study**: reports of one study (same ``study_id``) contribute one estimate. Among a
   study's candidate rows the primary analysis prefers the adjusted (multivariable) estimate, then
   the full-text report over a summary page, then a table over prose; identical numbers reported
@@ -32,20 +36,11 @@ import pandas as pd
 
 from evsynth._shared.display import FrameDisplay
 
-#: default questions: (intervention, outcome)
-DEFAULT_QUESTIONS: tuple[tuple[str, str], ...] = (
-    ("glucocorticoid", "CR"),
-    ("glucocorticoid", "OS"),
-    ("glucocorticoid", "PFS"),
-    ("tocilizumab", "CR"),
-    ("tocilizumab", "OS"),
-    ("tocilizumab", "PFS"),
-)
-
-#: outcomes accepted as proxies, by question outcome (an explicit, documented analysis choice)
-DEFAULT_PROXIES: dict[str, tuple[str, ...]] = {"PFS": ("LFS",), "CR": ("MRD-negative CR",)}
-
-TIME_TO_EVENT = ("OS", "PFS", "EFS", "LFS", "DFS", "RFS")
+#: effect measures of rows that a continuous outcome pools (arm-level means are converted by
+#: :func:`evsynth.effects.effect_sizes`)
+CONTINUOUS_ROW_MEASURES = ("MD", "SMD", "ROM", "means")
+#: reported ratios that a rate outcome pools
+RATE_ROW_MEASURES = ("RR", "IRR", "rate ratio")
 
 POOLED_COLUMNS = [
     "question",
@@ -79,34 +74,93 @@ POOLED_COLUMNS = [
 class SynthesisOptions:
     """The analysis choices of a synthesis (all recorded in the report).
 
+    Build them from a protocol with :meth:`from_protocol`; the defaults ask no question.
+
     Attributes
     ----------
-    questions : intervention x outcome pairs to answer (others with data are added when
-        ``all_questions`` is true).
-    proxies : outcome -> outcomes accepted in its place (e.g. LFS for PFS).
+    questions : the protocol's questions (:class:`evsynth.protocol.model.Question`); (intervention,
+        outcome) pairs are accepted and converted.
+    all_questions : also answer every other intervention x outcome pair that has data.
+    proxies : outcome -> outcomes accepted in its place.
+    kinds : outcome -> "binary" | "time-to-event" | "rate" | "continuous" (outcomes not listed:
+        time-to-event when they have hazard ratios, else binary).
+    higher_is : outcome -> "better" | "worse" (the direction of benefit; default: lower is better).
+    measures : outcome -> the effect measure the protocol asks for ("MD", "SMD", "ROM", or a
+        counts measure).
     prefer_adjusted : prefer multivariable (adjusted) estimates in the primary analysis.
     counts_measure : effect measure for 2x2 counts ("OR", "RR" or "RD").
     method, test : tau² estimator and test of the primary analysis.
     tau_scale : scale of the half-normal prior on tau in the Bayesian analysis
         (0.5 on the log-ratio scale, Röver et al. 2021).
+    title : the review's title ("" without a protocol).
+    question : the review question in words ("" to build it from the questions).
     """
 
-    questions: tuple[tuple[str, str], ...] = DEFAULT_QUESTIONS
+    questions: tuple = ()
     all_questions: bool = False
-    proxies: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PROXIES))
+    proxies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    higher_is: dict[str, str] = field(default_factory=dict)
+    measures: dict[str, str] = field(default_factory=dict)
     prefer_adjusted: bool = True
     counts_measure: str = "OR"
     method: str = "REML"
     test: str = "adhoc"
     tau_scale: float = 0.5
+    title: str = ""
+    question: str = ""
+
+    def __post_init__(self) -> None:
+        from evsynth.protocol.model import Question as Asked
+
+        object.__setattr__(
+            self,
+            "questions",
+            tuple(q if isinstance(q, Asked) else Asked(q[0], q[1]) for q in self.questions),
+        )
+
+    @classmethod
+    def from_protocol(cls, protocol) -> SynthesisOptions:
+        """The choices a protocol makes: its questions, proxies, outcome kinds and analysis plan."""
+        plan = protocol.analysis
+        return cls(
+            questions=tuple(protocol.questions),
+            proxies={o.label: o.proxies for o in protocol.outcomes.values() if o.proxies},
+            kinds={o.label: o.kind for o in protocol.outcomes.values()},
+            higher_is={o.label: o.higher_is for o in protocol.outcomes.values() if o.higher_is},
+            measures={o.label: o.measure for o in protocol.outcomes.values() if o.measure},
+            prefer_adjusted=plan.prefer_adjusted,
+            counts_measure=plan.counts_measure,
+            method=plan.method,
+            test=plan.test,
+            tau_scale=plan.tau_prior_scale,
+            title=protocol.title,
+            question=protocol.question,
+        )
+
+    def kind_of(self, outcome: str, rows: pd.DataFrame | None = None) -> str:
+        """The outcome's kind: the protocol's, else time-to-event when its rows are hazard ratios,
+        else binary."""
+        if outcome in self.kinds:
+            return self.kinds[outcome]
+        if rows is not None and len(rows) and (rows["measure"] == "HR").any():
+            return "time-to-event"
+        return "binary"
 
     def describe(self) -> list[str]:
         """Plain-language list of the choices, for the report."""
+        if not self.questions and not self.all_questions:
+            return [
+                "No review protocol was given, so no question is asked and nothing is pooled: "
+                "the evidence is listed by the arms as the papers report them. Write a protocol "
+                "with `evsynth init PAPERS --out protocol.yaml` and run again with "
+                "`--protocol protocol.yaml`."
+            ]
         proxy = (
             "; ".join(f"{', '.join(v)} accepted for {k}" for k, v in self.proxies.items()) or "none"
         )
         return [
-            f"Questions: {', '.join(f'{i} on {o}' for i, o in self.questions)}.",
+            f"Questions: {', '.join(q.title for q in self.questions)}.",
             f"Outcome proxies: {proxy}; each analysis says whether a proxy was used, and a "
             "sensitivity analysis without proxies is run.",
             "One estimate per study: "
@@ -115,8 +169,11 @@ class SynthesisOptions:
                 if self.prefer_adjusted
                 else "unadjusted estimates are preferred"
             )
-            + "; full-text reports over summary pages; tables over prose.",
-            f"2x2 counts are pooled as log {self.counts_measure}.",
+            + "; whole-study results over subgroups and strata; full-text reports over summary "
+            "pages; tables over prose.",
+            "Effect measures by outcome kind: hazard ratios for time-to-event outcomes; 2x2 "
+            f"counts pooled as log {self.counts_measure} (or reported {self.counts_measure}s) for "
+            "binary outcomes; mean differences for continuous outcomes; rate ratios for rates.",
             f"Primary analysis: {self.method} estimate of tau², "
             + (
                 "Hartung-Knapp-Sidik-Jonkman test with the ad hoc variance correction (never narrower than the z-based interval)"
@@ -130,15 +187,36 @@ class SynthesisOptions:
 
 @dataclass(frozen=True)
 class Question:
-    """One intervention x outcome question and the evidence rows that bear on it."""
+    """One question (intervention against comparator on an outcome) and the evidence rows that
+    bear on it.
+
+    ``comparator`` is the protocol's comparator label ("" means the untreated arm, "no
+    <intervention>"); ``kind`` the outcome's kind; ``lower_is_better`` its direction of benefit.
+    """
 
     intervention: str
     outcome: str
     rows: pd.DataFrame = field(repr=False)
+    comparator: str = ""
+    kind: str = "binary"
+    lower_is_better: bool = True
+    label: str = ""
 
     @property
     def name(self) -> str:
-        return f"{self.intervention} on {self.outcome}"
+        """The question as the tables and figures name it ("exercise on falls")."""
+        return self.label or f"{self.intervention} on {self.outcome}"
+
+    @property
+    def comparator_label(self) -> str:
+        """The comparator in words: the protocol's label, else "no <intervention>"."""
+        return self.comparator or f"no {self.intervention}"
+
+    @property
+    def favours(self) -> tuple[str, str]:
+        """Labels under the left and right half of a ratio axis (left: ratio below 1)."""
+        a, b = f"Favours {self.intervention}", f"Favours {self.comparator_label}"
+        return (a, b) if self.lower_is_better else (b, a)
 
     @property
     def slug(self) -> str:
@@ -150,24 +228,43 @@ def questions_from(
 ) -> list[Question]:
     """Return the questions to answer and the evidence rows for each (proxies included).
 
-    A row belongs to a question when its intervention matches and its outcome is the question's
-    outcome or an accepted proxy of it.
+    A row belongs to a question when its intervention matches, its outcome is the question's
+    outcome or an accepted proxy of it, and its comparator is the question's (or the untreated
+    arm, or not stated).
     """
+    from evsynth.protocol.model import Question as Asked
+
     options = options or SynthesisOptions()
-    pairs = list(options.questions)
+    asked = list(options.questions)
     if options.all_questions:
+        pairs = {(q.intervention, q.outcome) for q in asked}
+        proxies = {p for v in options.proxies.values() for p in v}
         for (i, o), _ in evidence[evidence["intervention"] != ""].groupby(
             ["intervention", "outcome"]
         ):
-            if (i, o) not in pairs and o not in {p for v in options.proxies.values() for p in v}:
-                pairs.append((i, o))
+            if (i, o) not in pairs and o not in proxies and o:
+                asked.append(Asked(i, o))
+    others = {q.comparator for q in asked if q.comparator}
     out = []
-    for intervention, outcome in pairs:
-        outcomes = (outcome, *options.proxies.get(outcome, ()))
+    for q in asked:
+        outcomes = (q.outcome, *options.proxies.get(q.outcome, ()))
         rows = evidence[
-            (evidence["intervention"] == intervention) & (evidence["outcome"].isin(outcomes))
+            (evidence["intervention"] == q.intervention) & (evidence["outcome"].isin(outcomes))
         ]
-        out.append(Question(intervention, outcome, rows.copy()))
+        cmp = rows["comparator"].fillna("").astype(str)
+        rows = rows[(cmp == q.comparator) | ~cmp.isin(others - {q.comparator})]
+        kind = options.kind_of(q.outcome, rows)
+        out.append(
+            Question(
+                q.intervention,
+                q.outcome,
+                rows.copy(),
+                comparator=q.comparator,
+                kind=kind,
+                lower_is_better=options.higher_is.get(q.outcome, "") != "better",
+                label=q.name,
+            )
+        )
     return out
 
 
@@ -177,7 +274,8 @@ _CONTROL = re.compile(
 
 
 def is_control_comparator(comparator: str) -> bool:
-    """Whether a comparator means *absence* of the intervention ("no GC", "non-TCZ", "0 mg/kg").
+    """Whether a comparator means *absence* of the intervention ("no X", "non-X", "0 mg/kg",
+    "placebo", "control").
 
     An empty comparator (the paper does not say) counts as control. Comparators such as
     "<5 days" or "≤2 days (reference)" are contrasts *within* the treated group (timing,
@@ -191,20 +289,43 @@ def is_control_comparator(comparator: str) -> bool:
     return comparator.strip() == "" or bool(_CONTROL.match(comparator))
 
 
-def _poolable(rows: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """Rows that carry an estimate that can be pooled for this outcome type, against a control."""
-    if outcome in TIME_TO_EVENT:
-        mask = (rows["measure"] == "HR") & rows["ci_lower"].notna() & rows["ci_upper"].notna()
+def _against_comparator(rows: pd.DataFrame, question: Question) -> pd.Series:
+    """Rows whose comparator is the question's: its protocol label, or an untreated arm."""
+    cmp = rows["comparator"].fillna("").astype(str)
+    control = cmp.map(is_control_comparator).astype(bool)
+    return control | ((cmp == question.comparator) & (question.comparator != ""))
+
+
+def _poolable(
+    rows: pd.DataFrame, question: Question, counts_measure: str, measure: str = "MD"
+) -> pd.DataFrame:
+    """Rows that carry an estimate that can be pooled for the question's outcome kind, against
+    its comparator: hazard ratios with a CI (time-to-event); complete 2x2 counts or a reported
+    ratio of the counts measure with a CI (binary); mean differences or arm means (continuous);
+    rate ratios with a CI (rate)."""
+    has_ci = rows["ci_lower"].notna() & rows["ci_upper"].notna()
+    if question.kind == "time-to-event":
+        mask = (rows["measure"] == "HR") & has_ci
+    elif question.kind == "continuous":
+        # arm means become any measure; a reported MD or SMD only itself (and ROM is never
+        # reported as such: it needs the means)
+        mask = (rows["measure"] == "means") | (
+            rows["measure"].isin(CONTINUOUS_ROW_MEASURES) & (rows["measure"] == measure)
+        )
+    elif question.kind == "rate":
+        mask = rows["measure"].isin(RATE_ROW_MEASURES) & has_ci
     else:
         cols = ["events_int", "total_int", "events_ctl", "total_ctl"]
         mask = (rows["measure"] == "counts") & rows[cols].notna().all(axis=1)
-    mask &= rows["comparator"].map(is_control_comparator)
+        mask |= (rows["measure"] == counts_measure) & has_ci
+    mask &= _against_comparator(rows, question)
     return rows[mask]
 
 
-def _within_contrasts(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows comparing levels of the intervention with each other (timing, duration), not with control."""
-    return rows[~rows["comparator"].map(is_control_comparator)]
+def _within_contrasts(rows: pd.DataFrame, question: Question) -> pd.DataFrame:
+    """Rows comparing levels of the intervention with each other (timing, duration), not with
+    the question's comparator."""
+    return rows[~_against_comparator(rows, question)]
 
 
 def _number_key(row: pd.Series) -> tuple:
@@ -228,8 +349,10 @@ def _rank(row: pd.Series, prefer_adjusted: bool, summary_reports: set[str]) -> t
         a = {"univariable": 0, "": 1, "multivariable": 2}.get(analysis, 1)
     summary = 1 if row["report"] in summary_reports else 0
     in_table = 0 if (row.get("table") or "") else 1
-    subgroup = 1 if (row.get("intervention_detail") or "") else 0
-    return (subgroup, a, summary, in_table, row["report"], int(row["source_start"]))
+    subgroup = 1 if (row.get("intervention_detail") or "") or (row.get("subgroup") or "") else 0
+    # the arms' counts over a ratio computed from them (the raw data; same analysis level)
+    counts_first = 0 if row.get("measure") == "counts" else 1
+    return (subgroup, a, summary, counts_first, in_table, row["report"], int(row["source_start"]))
 
 
 @dataclass(frozen=True)
@@ -346,13 +469,22 @@ def unpooled_evidence(question: Question, primary: pd.Series) -> pd.DataFrame:
             reason = "p-value only: no estimate or variance to pool"
         elif r["measure"] in ("survival_rate", "proportion"):
             reason = "single-arm rate: no comparison group"
-        elif not is_control_comparator(r.get("comparator", "")):
-            reason = f"compares {r.get('intervention_detail') or 'a treated subgroup'} with {r['comparator']}, not with no {question.intervention}"
+        elif not _against_comparator(r.to_frame().T, question).iloc[0]:
+            reason = f"compares {r.get('intervention_detail') or 'a treated subgroup'} with {r['comparator']}, not with {question.comparator_label}"
         elif any(_number_key(r) == _number_key(c) for _, c in same_study.iterrows()):
             continue  # the pooled result, reported again elsewhere in the paper
         elif len(same_study):
             c = same_study.iloc[0]
-            if (r.get("analysis") or "") != (c.get("analysis") or "") and (r.get("analysis") or ""):
+            if r["measure"] != c["measure"] and (r.get("analysis") or "") == (
+                c.get("analysis") or ""
+            ):
+                reason = (
+                    f"the same comparison reported as {describe_row(r).split(' [')[0]}; the "
+                    f"study's {'2x2 counts are' if c['measure'] == 'counts' else c['measure'] + ' is'} pooled"
+                )
+            elif (r.get("analysis") or "") != (c.get("analysis") or "") and (
+                r.get("analysis") or ""
+            ):
                 reason = (
                     f"{r['analysis']} estimate; the {c.get('analysis') or 'selected'} one is pooled"
                 )
@@ -462,10 +594,32 @@ class Synthesis(FrameDisplay):
         return f"Synthesis({len(self.pooled)} analyses of {n_q} questions)\n{table}"
 
 
+#: measures pooled on the log scale and shown as ratios (MD, SMD and RD are differences)
+RATIO_SCALE = ("HR", "OR", "RR", "IRR", "ROM")
+
+
+def _continuous_measure(measure: str) -> str:
+    """The ``continuous_measure`` of :func:`~evsynth.effects.effect_sizes` for a question."""
+    return measure if measure in ("MD", "SMD", "ROM") else "MD"
+
+
+def _measure_of(question: Question, options: SynthesisOptions) -> str:
+    """The effect measure of a question, from its outcome's kind (and the protocol's measure)."""
+    if question.kind == "time-to-event":
+        return "HR"
+    if question.kind == "rate":
+        return "RR"
+    if question.kind == "continuous":
+        return options.measures.get(question.outcome, "MD")
+    return options.measures.get(question.outcome, options.counts_measure)
+
+
 def synthesize(
     evidence: pd.DataFrame,
     studies: pd.DataFrame | None = None,
     options: SynthesisOptions | None = None,
+    *,
+    protocol=None,
 ) -> Synthesis:
     """Answer every question with data: primary, Bayesian and sensitivity analyses.
 
@@ -473,7 +627,10 @@ def synthesize(
     ----------
     evidence : the evidence table (columns of :data:`evsynth.extraction.schema.EVIDENCE_COLUMNS`).
     studies : the studies table (used to rank summary pages after full texts).
-    options : analysis choices; defaults are documented in :class:`SynthesisOptions`.
+    options : analysis choices (:class:`SynthesisOptions`); by default those of ``protocol``.
+    protocol : the review protocol (a :class:`~evsynth.protocol.Protocol`, a file or a bundled
+        name) whose questions are answered; without ``options`` or a protocol no question is
+        asked and ``pooled`` is empty.
 
     Returns
     -------
@@ -485,13 +642,18 @@ def synthesize(
     from evsynth.pooling import meta_analysis
     from evsynth.pooling.bayes import bayesian_meta_analysis
 
+    if options is None and protocol is not None:
+        from evsynth.protocol.loading import Protocol, load_protocol
+
+        proto = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
+        options = SynthesisOptions.from_protocol(proto)
     options = options or SynthesisOptions()
     summary = summary_reports_of(studies) if studies is not None else set()
     rows_out: list[dict] = []
     results: dict = {}
     questions = questions_from(evidence, options)
     for q in questions:
-        poolable = _poolable(q.rows, q.outcome)
+        poolable = _poolable(q.rows, q, options.counts_measure, _measure_of(q, options))
         proxies = set(options.proxies.get(q.outcome, ()))
         not_poolable = q.rows.drop(index=poolable.index)
         base = {
@@ -499,13 +661,13 @@ def synthesize(
             "intervention": q.intervention,
             "outcome": q.outcome,
         }
-        measure = "HR" if q.outcome in TIME_TO_EVENT else options.counts_measure
+        measure = _measure_of(q, options)
         analyses: list[tuple[str, str, dict]] = [
             ("primary", "primary", dict(prefer_adjusted=options.prefer_adjusted)),
             ("bayesian", "bayesian", dict(prefer_adjusted=options.prefer_adjusted)),
         ]
         analyses.append(("REML, z test (metafor default)", "sensitivity", dict(test="z")))
-        if q.outcome in TIME_TO_EVENT:
+        if q.kind == "time-to-event":
             analyses += [
                 ("univariable HRs only", "sensitivity", dict(analysis="univariable")),
                 ("multivariable HRs only", "sensitivity", dict(analysis="multivariable")),
@@ -565,12 +727,22 @@ def synthesize(
                 notes.append(
                     f"{', '.join(used)}: {'/'.join(sorted(proxies))} used as a proxy for {q.outcome}."
                 )
-            within = _within_contrasts(q.rows)
+            if q.kind == "continuous" and role == "primary":
+                other = q.rows[
+                    q.rows["measure"].isin(["MD", "SMD"]) & (q.rows["measure"] != measure)
+                ]
+                if len(other):
+                    notes.append(
+                        f"{len(other)} row(s) report a {'/'.join(sorted(set(other['measure'])))} "
+                        f"({', '.join(sorted(set(other['study_id'])))}), which cannot be pooled as "
+                        f"{measure} without the arms' means and SDs; they are listed but not pooled."
+                    )
+            within = _within_contrasts(q.rows, q)
             if len(within) and role == "primary":
                 notes.append(
                     f"{len(within)} row(s) compare levels of {q.intervention} with each other "
-                    "(timing, duration or dose against a treated reference), not with no "
-                    f"{q.intervention}; they are listed but not pooled."
+                    "(timing, duration or dose against a treated reference), not with "
+                    f"{q.comparator_label}; they are listed but not pooled."
                 )
             if len(chosen) < 2:
                 if role == "bayesian" or (role != "primary" and len(chosen) == 0):
@@ -589,7 +761,11 @@ def synthesize(
                     )
                 row["reason"] = "; ".join(reasons)
                 if len(chosen) == 1:
-                    es = effect_sizes(chosen, counts_measure=options.counts_measure)
+                    es = effect_sizes(
+                        chosen,
+                        counts_measure=options.counts_measure,
+                        continuous_measure=_continuous_measure(measure),
+                    )
                     res = meta_analysis(
                         es["yi"].to_numpy(),
                         es["vi"].to_numpy(),
@@ -598,7 +774,7 @@ def synthesize(
                         test=spec.get("test", options.test),
                         measure=measure,
                     )
-                    tf = np.exp if measure != "RD" else (lambda v: v)
+                    tf = np.exp if measure in RATIO_SCALE else (lambda v: v)
                     row.update(
                         method=res.method,
                         test=res.test,
@@ -612,7 +788,11 @@ def synthesize(
                 row["notes"] = " ".join(dict.fromkeys(notes))
                 rows_out.append(row)
                 continue
-            es = effect_sizes(chosen, counts_measure=options.counts_measure)
+            es = effect_sizes(
+                chosen,
+                counts_measure=options.counts_measure,
+                continuous_measure=_continuous_measure(measure),
+            )
             labels = study_labels(chosen, q.outcome)
             if role == "bayesian":
                 res = bayesian_meta_analysis(
@@ -638,7 +818,7 @@ def synthesize(
                     method=res.method, test=res.test, pvalue=res.pvalue, tau2=res.tau2, i2=res.i2
                 )
                 notes.extend(res.notes)
-            ratio = measure != "RD"
+            ratio = measure in RATIO_SCALE
             tf = np.exp if ratio else (lambda v: v)
             if role == "bayesian":
                 est, ci = res.mu_median, res.mu_ci
@@ -654,8 +834,9 @@ def synthesize(
                 )
             else:
                 est, ci = res.estimate, res.ci
+            converged = getattr(res, "converged", True)
             row.update(
-                status="pooled",
+                status="pooled" if converged else "pooled, NOT converged",
                 estimate=float(tf(est)),
                 ci_lower=float(tf(ci[0])),
                 ci_upper=float(tf(ci[1])),

@@ -2,7 +2,10 @@
 
 ``evsynth.run()`` (and ``evsynth run``) writes into one folder:
 ``evidence.csv``, ``studies.csv``, ``findings.csv``, ``pooled.csv``, ``figures/`` (a forest plot
-per question as PDF and PNG, and a summary figure), ``report.md`` and ``report.html``.
+per question as PDF and PNG, and a summary figure), the manuscript outputs of
+:mod:`evsynth.review.manuscript` (``sof.csv``, ``sof.docx``, ``methods.md``, ``analysis.R``;
+risk-of-bias and PRISMA figures when the protocol records them), ``report.md`` and
+``report.html``.
 Running it twice on the same inputs gives identical files (stable ordering, no timestamps in
 outputs, fixed figure metadata).
 """
@@ -30,19 +33,20 @@ from evsynth.review.synthesis import (
     unpooled_evidence,
 )
 
-QUESTION_TEXT = (
-    "Across the included papers, do glucocorticoids (steroids) or tocilizumab given for CRS/ICANS "
-    "after CAR-T therapy change complete response (CR), overall survival (OS) and progression-free "
-    "survival (PFS)?"
-)
-
 
 def question_text(options: SynthesisOptions) -> str:
-    """The review question in words, from the intervention x outcome pairs being answered."""
-    interventions = list(dict.fromkeys(i for i, _ in options.questions))
-    outcomes = list(dict.fromkeys(o for _, o in options.questions))
+    """The review question in words: the protocol's, else built from the questions being
+    answered ("" when none)."""
+    if options.question:
+        return options.question
+    if not options.questions:
+        return ""
+    interventions = list(dict.fromkeys(q.intervention for q in options.questions))
+    comparators = list(dict.fromkeys(q.comparator for q in options.questions if q.comparator))
+    outcomes = list(dict.fromkeys(q.outcome for q in options.questions))
+    versus = f" compared with {' or '.join(comparators)}" if comparators else ""
     return (
-        f"Across the included papers, does {' or '.join(interventions)} change "
+        f"Across the included papers, does {' or '.join(interventions)}{versus} change "
         f"{', '.join(outcomes[:-1]) + ' and ' if len(outcomes) > 1 else ''}{outcomes[-1]}?"
     )
 
@@ -86,6 +90,9 @@ class RunResult(FrameDisplay):
     synthesis: Synthesis = field(repr=False)
     files: tuple[Path, ...] = ()
     curation: Path | None = None
+    #: the manuscript outputs (:class:`evsynth.review.manuscript.ManuscriptOutputs`): ``.sof``,
+    #: ``.risk_of_bias``, ``.prisma``, ``.methods``
+    manuscript: object = field(default=None, repr=False)
 
     _display_title = "evsynth run"
 
@@ -128,8 +135,17 @@ class RunState:
     findings: pd.DataFrame = field(repr=False)
     failures: pd.DataFrame | None = field(repr=False)
     synthesis: Synthesis = field(repr=False)
+    protocol: object = field(default=None, repr=False)  # the Protocol the run used, if any
+    protocol_arg: object = field(default=None, repr=False)  # as the caller named it
     #: caption -> output names of the figures, filled in by the figure writer
     figures: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    #: what the writers made for later writers (e.g. "manuscript": ManuscriptOutputs)
+    made: dict[str, object] = field(default_factory=dict, repr=False)
+
+    @property
+    def manuscript(self):
+        """The manuscript outputs (summary of findings, risk of bias, PRISMA, methods)."""
+        return self.made.get("manuscript")
 
 
 def _significant(frame: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
@@ -220,12 +236,16 @@ def reproduce_commands(state: RunState) -> list[str]:
     args = ["python3", "-m", "evsynth", "run"]
     if state.given_paths:
         args += [str(Path(p).resolve()) for p in state.paths]
+    proto = state.protocol
+    if proto is not None and state.protocol_arg is not None:
+        args += ["--protocol", getattr(proto, "name", None) or str(Path(proto.path).resolve())]
     args += ["--out", str(state.out.resolve())]
     if state.curation is not None:
         args += ["--curation", str(Path(state.curation).resolve())]
     else:
         args += ["--no-curation"]
-    o, d = state.options, SynthesisOptions()
+    o = state.options
+    d = SynthesisOptions.from_protocol(proto) if proto is not None else SynthesisOptions()
     for flag, value, default in (
         ("--method", o.method, d.method),
         ("--test", o.test, d.test),
@@ -298,31 +318,48 @@ def _write_tables(state: RunState, outputs: OutputSet) -> None:
         outputs.csv("failures.csv", state.failures)
 
 
+def _write_manuscript(state: RunState, outputs: OutputSet) -> None:
+    # the manuscript outputs check the protocol against the run first, so a mistake draws nothing
+    from evsynth.review.manuscript import manuscript_outputs
+
+    ms = manuscript_outputs(
+        outputs.staging, state.synthesis, state.evidence, state.studies, state.protocol,
+        reports=len(state.files),
+    )  # fmt: skip
+    for f in ms.files:
+        outputs.path(Path(f).relative_to(outputs.staging).as_posix())  # part of the set
+    state.made["manuscript"] = ms
+
+
 def _write_figures(state: RunState, outputs: OutputSet) -> None:
-    state.figures.update(_figures(state.synthesis, outputs, state.figure_options))
+    ms = state.manuscript
+    rob = getattr(ms, "risk_of_bias", None)
+    state.figures.update(_figures(state.synthesis, outputs, state.figure_options, rob))
 
 
 def _write_report(state: RunState, outputs: OutputSet) -> None:
-    from evsynth.reading.corpus import bundled_papers
     from evsynth.review.report import ReportInputs, report_html, report_markdown
 
-    files, cur, options = state.files, state.curation, state.options
-    bundled = {p.name for p in bundled_papers()}
-    if {p.name for p in files} <= bundled:
-        title = "evsynth: steroids and tocilizumab after CAR-T therapy — evidence synthesis"
-        question = QUESTION_TEXT
+    files, cur, options, proto = state.files, state.curation, state.options, state.protocol
+    if proto is not None:
+        title = proto.title
     else:
-        title = f"evsynth: evidence synthesis of {len(files)} report(s)"
-        question = question_text(options)
+        title = f"evsynth: evidence of {len(files)} report(s) (no review protocol)"
     reproduce = reproduce_commands(state)
     if cur:
         reproduce.append(f"# curation applied: {cur.name} (sha256 {_sha256(cur)})")
     pngs = {
         cap: next(n for n in names if n.endswith(".png")) for cap, names in state.figures.items()
     }
+    ms = state.manuscript
+    links = dict(pngs)
+    if ms is not None:
+        for cap, (png, _pdf) in ms.figures.items():
+            links[cap] = Path(png).relative_to(outputs.staging).as_posix()
+    sof = getattr(getattr(ms, "sof", None), "table", None)
     inp = ReportInputs(
         title=title,
-        question=question,
+        question=question_text(options),
         studies=state.studies,
         evidence=state.evidence,
         pooled=state.synthesis.pooled,
@@ -334,16 +371,29 @@ def _write_report(state: RunState, outputs: OutputSet) -> None:
         reproduce=reproduce,
         inputs=input_hashes(state),
         versions=software_versions(),
-        sof=getattr(state.synthesis, "sof", None),
+        sof=_certainty(sof) if sof is not None else getattr(state.synthesis, "sof", None),
+        protocol=proto.describe() if proto is not None else None,
+        manuscript=_manuscript_sections(ms) if ms is not None else {},
     )
-    outputs.text("report.md", report_markdown(inp, pngs))
+    outputs.text("report.md", report_markdown(inp, links))
     outputs.text("report.html", report_html(inp))
+
+
+def _certainty(sof: pd.DataFrame) -> pd.DataFrame | None:
+    """question, certainty from the summary of findings table (its column names vary)."""
+    cols = {c.lower(): c for c in sof.columns}
+    q = cols.get("question")
+    c = next((cols[k] for k in cols if k.startswith("certainty")), None)
+    if q is None or c is None:
+        return None
+    return sof[[q, c]].set_axis(["question", "certainty"], axis=1)
 
 
 #: the run's outputs, written in this order into the staging folder; a stage that adds an
 #: output appends ``(name, writer)`` here (a writer takes the RunState and the OutputSet).
 OUTPUT_WRITERS: list[tuple[str, Callable[[RunState, OutputSet], None]]] = [
     ("tables", _write_tables),
+    ("summary of findings, methods.md and analysis.R", _write_manuscript),
     ("figures", _write_figures),
     ("report", _write_report),
 ]
@@ -354,7 +404,9 @@ def run(
     out: str | Path = "evsynth-out",
     *,
     curation: str | Path | None | bool = True,
+    protocol=None,
     options: SynthesisOptions | None = None,
+    analysis: dict[str, object] | None = None,
     figure_options: FigureOptions | None = None,
     progress: bool = True,
 ) -> RunResult:
@@ -366,55 +418,79 @@ def run(
     out : output folder (created if needed).
     curation : a curation file; True (default) to use the one that belongs to these papers if
         there is one; False/None for none.
-    options : analysis choices (see :class:`evsynth.review.synthesis.SynthesisOptions`).
+    protocol : the review protocol (a :class:`~evsynth.protocol.Protocol`, a YAML file or the
+        name of a bundled protocol): its terms label the evidence and its questions, titles,
+        proxies and analysis plan drive the synthesis and the report. None: the bundled protocol
+        for the bundled papers; for other papers no question is asked and the report lists the
+        evidence by the arms as reported (write a protocol with ``evsynth init``).
+    options : analysis choices overriding the protocol's (see
+        :class:`evsynth.review.synthesis.SynthesisOptions`).
+    analysis : single choices that replace the protocol's (or the options'), e.g.
+        ``{"method": "DL", "test": "z", "counts_measure": "RR"}`` (what ``evsynth run
+        --method/--test/--measure`` set).
     figure_options : style, width and font of the figures (see :class:`FigureOptions`).
     progress : print progress to stderr.
 
     The outputs are written as a set (see :mod:`evsynth._shared.outputs`): ``out`` is checked
     before any paper is read, the files are staged beside it and swapped in at the end, so a run
     that stops leaves the previous complete set, and a second run into the same folder at the
-    same time is refused.
+    same time is refused. Every output is written by one of :data:`OUTPUT_WRITERS`.
     """
-    if curation not in (True, False, None) and not Path(curation).is_file():
-        raise EvsynthError(f"{curation}: no such curation file")
-    try:
-        outputs = OutputSet(out)  # checked (and locked) before anything is read
-    except OutputProblem as exc:
-        raise EvsynthError(str(exc)) from None
-    out = outputs.out
-    given = paths is not None and len(paths) > 0
-    try:
-        return _run(
-            outputs, paths, given, curation, options or SynthesisOptions(),
-            figure_options or FigureOptions(), progress,
-        )  # fmt: skip
-    except BaseException:
-        outputs.abort()
-        raise
-
-
-def _run(
-    outputs: OutputSet,
-    paths: list[str | Path] | None,
-    given: bool,
-    curation: str | Path | None | bool,
-    options: SynthesisOptions,
-    figure_options: FigureOptions,
-    progress: bool,
-) -> RunResult:
-    from evsynth.checks import check_documents
-    from evsynth.evidence.batch import expand, extract_many
-    from evsynth.evidence.table import extract_documents
+    from evsynth.evidence.batch import expand
+    from evsynth.evidence.table import protocol_for
     from evsynth.reading.corpus import bundled_papers
 
-    out = outputs.out
+    given = paths is not None and len(paths) > 0
     paths = [Path(p) for p in paths] if paths else bundled_papers()
     files = [
         Path(f) for f in expand(paths)
     ]  # the reader's rule: README.md and hidden files skipped
+    proto = protocol_for(protocol, files)
+    if options is None:
+        options = SynthesisOptions.from_protocol(proto) if proto else SynthesisOptions()
+    if analysis:
+        from dataclasses import replace
+
+        options = replace(options, **analysis)
+
+    if curation not in (True, False, None):
+        if not Path(curation).is_file():
+            raise EvsynthError(f"{curation}: no such curation file")
+        from evsynth.evidence.curation import load_curation
+
+        load_curation(curation)  # a malformed file is refused before any paper is read
+    try:
+        outputs = OutputSet(out)  # checked (and locked) before any paper is read
+    except OutputProblem as exc:
+        raise EvsynthError(str(exc)) from None
+    try:
+        state = _compute(
+            outputs.out, paths, given, files, curation, proto, protocol, options,
+            figure_options or FigureOptions(), progress,
+        )  # fmt: skip
+        for name, writer in OUTPUT_WRITERS:
+            _progress(f"writing {name}", progress)
+            writer(state, outputs)
+        written = outputs.commit(run_record(state))
+    except BaseException:
+        outputs.abort()  # the previous complete set of outputs stays as it was
+        raise
+    _progress(f"done: outputs in {outputs.out.resolve()}", progress)
+    return RunResult(
+        outputs.out, state.evidence, state.studies, state.findings, state.synthesis, written,
+        state.curation, state.manuscript,
+    )  # fmt: skip
+
+
+def _compute(
+    out, paths, given, files, curation, proto, protocol, options, figure_options, progress
+):
+    from evsynth.checks import check_documents
+    from evsynth.evidence.batch import extract_many
+    from evsynth.evidence.table import extract_documents
 
     _progress(f"reading and extracting {len(files)} file(s), each in its own process", progress)
-    docs, rows, failures = extract_many(files, progress=progress)
+    docs, rows, failures = extract_many(files, progress=progress, protocol=proto)
     for f in failures:
         _progress(f"could not use {f}", progress)
     if not docs:
@@ -434,14 +510,12 @@ def _run(
         + (f" (curation: {cur.name})" if cur else " (no curation file)"),
         progress,
     )
-    table = extract_documents(docs, rows=rows, failures=failures, curation=cur)
-    evidence, studies = table.evidence, table.studies
+    table = extract_documents(docs, rows=rows, failures=failures, curation=cur, protocol=proto)
     _progress("checking consistency", progress)
     findings = check_documents(docs, evidence=table)
     _progress("pooling", progress)
-    synth = synthesize(evidence, studies, options)
-
-    state = RunState(
+    synth = synthesize(table.evidence, table.studies, options)
+    return RunState(
         out=out,
         paths=tuple(paths),
         given_paths=given,
@@ -449,25 +523,42 @@ def _run(
         curation=cur,
         options=options,
         figure_options=figure_options,
-        evidence=evidence,
-        studies=studies,
+        evidence=table.evidence,
+        studies=table.studies,
         findings=findings,
         failures=table.failures,
         synthesis=synth,
+        protocol=proto,
+        protocol_arg=protocol,
     )
-    try:
-        for name, writer in OUTPUT_WRITERS:
-            _progress(f"writing {name}", progress)
-            writer(state, outputs)
-        written = outputs.commit(run_record(state))
-    except BaseException:
-        outputs.abort()  # the previous complete set of outputs stays as it was
-        raise
-    _progress(f"done: outputs in {out.resolve()}", progress)
-    return RunResult(out, evidence, studies, findings, synth, written, cur)
 
 
-def _figures(synth: Synthesis, outputs: OutputSet, fo: FigureOptions) -> dict[str, tuple[str, ...]]:
+def _manuscript_sections(ms) -> dict:
+    from evsynth.review.report import (
+        methods_section,
+        prisma_section,
+        risk_of_bias_section,
+        summary_of_findings_section,
+    )
+
+    pngs = {cap: png for cap, (png, _pdf) in ms.figures.items()}
+    sections = {}
+    if ms.sof is not None and len(ms.sof.table):
+        sections["Summary of findings"] = summary_of_findings_section(ms.sof)
+    if ms.risk_of_bias is not None:
+        rob_figs = {c: p for c, p in pngs.items() if c.startswith("Risk of bias")}
+        sections["Risk of bias"] = risk_of_bias_section(ms.risk_of_bias, rob_figs)
+    if ms.prisma is not None:
+        sections["PRISMA flow"] = prisma_section(
+            ms.prisma, {c: p for c, p in pngs.items() if c.startswith("PRISMA")}
+        )
+    sections["Methods"] = methods_section(ms.methods)
+    return sections
+
+
+def _figures(
+    synth: Synthesis, outputs: OutputSet, fo: FigureOptions, rob=None
+) -> dict[str, tuple[str, ...]]:
     """Draw a forest plot per question and the summary figure; return caption -> output names."""
     import matplotlib
 
@@ -477,7 +568,7 @@ def _figures(synth: Synthesis, outputs: OutputSet, fo: FigureOptions) -> dict[st
     from evsynth.plots import forest_plot, save_figure
 
     out: dict[str, tuple[str, ...]] = {}
-    look = {"style": fo.style, "width_mm": fo.width_mm}
+    look: dict[str, object] = {"style": fo.style, "width_mm": fo.width_mm}
     if fo.font:
         look["font_family"] = fo.font
 
@@ -501,9 +592,8 @@ def _figures(synth: Synthesis, outputs: OutputSet, fo: FigureOptions) -> dict[st
             res,
             counts=counts,
             unpoolable=unpoolable if len(unpoolable) else None,
-            favours=(f"Favours {q.intervention}", "Favours no " + q.intervention)
-            if q.outcome != "CR"
-            else ("Favours no " + q.intervention, f"Favours {q.intervention}"),
+            favours=q.favours,
+            risk_of_bias=_rob_columns(rob, chosen, q.outcome),
             **look,
         )
         out[f"Forest plot: {q.name} (primary analysis)"] = save(fig, f"forest_{q.slug}")
@@ -525,8 +615,24 @@ def _figures(synth: Synthesis, outputs: OutputSet, fo: FigureOptions) -> dict[st
     return out
 
 
+def _rob_columns(rob, chosen: pd.DataFrame, outcome: str) -> pd.DataFrame | None:
+    """The risk-of-bias judgements of the plotted studies, keyed by their forest-plot labels."""
+    from evsynth.review.synthesis import study_labels
+
+    if rob is None or chosen.empty:
+        return None
+    labels = dict(zip(chosen["study_id"].astype(str), study_labels(chosen, outcome), strict=True))
+    table = rob.judgements[rob.judgements["study_id"].isin(labels)]
+    return table.assign(label=table["study_id"].map(labels)) if len(table) else None
+
+
 def _summary_table(pooled: pd.DataFrame) -> pd.DataFrame:
-    keep = pooled[pooled["role"].isin(["primary", "bayesian"]) & pooled["estimate"].notna()]
+    # one ratio axis: differences (MD, SMD, RD) are shown in their own forest plots only
+    keep = pooled[
+        pooled["role"].isin(["primary", "bayesian"])
+        & pooled["estimate"].notna()
+        & ~pooled["measure"].isin(["MD", "SMD", "RD"])
+    ]
     labels = []
     for _, r in keep.iterrows():
         k = int(r["k"])

@@ -103,18 +103,24 @@ out$trimfill <- list(
 )
 
 # ---- exact permutation tests ----------------------------------------------------------
+# REML refits at tight control, threshold 1e-12 (evsynth iterates every refit to
+# 1e-10 x (tau2 + min vi), so metafor's default 1e-5 would limit the comparison; issue 19.5).
+# permutest() and gosh() refit with the model's control.
+
 # six trials with mixed results, so the exact p-value is not simply its minimum 2/2^6
 sub6 <- c(7, 8, 9, 10, 12, 13)
-res6 <- rma(yi, vi, data = dat, subset = sub6, method = "REML")
-res6_knha <- rma(yi, vi, data = dat, subset = sub6, method = "REML", test = "knha")
+res6 <- rma(yi, vi, data = dat, subset = sub6, method = "REML", control = list(threshold = 1e-12, maxiter = 10000))
+res6_knha <- rma(yi, vi, data = dat, subset = sub6, method = "REML", test = "knha",
+                 control = list(threshold = 1e-12, maxiter = 10000))
 res6_dl <- rma(yi, vi, data = dat, subset = sub6, method = "DL")
-res6_adhoc <- rma(yi, vi, data = dat, subset = sub6, method = "REML", test = "adhoc")
+res6_adhoc <- rma(yi, vi, data = dat, subset = sub6, method = "REML", test = "adhoc",
+                  control = list(threshold = 1e-12, maxiter = 10000))
 pt_adhoc <- permutest(res6_adhoc, exact = TRUE, progbar = FALSE)
 pt <- permutest(res6, exact = TRUE, progbar = FALSE)
 pt_knha <- permutest(res6_knha, exact = TRUE, progbar = FALSE)
 pt_dl <- permutest(res6_dl, exact = TRUE, progbar = FALSE)
 hine <- escalc(measure = "RD", n1i = n1i, n2i = n2i, ai = ai, ci = ci, data = dat.hine1989)
-res_hine <- rma(yi, vi, data = hine)
+res_hine <- rma(yi, vi, data = hine, control = list(threshold = 1e-12, maxiter = 10000))
 pt_hine <- permutest(res_hine, exact = TRUE, progbar = FALSE)
 pt_fields <- function(p, res, call) {
   list(call = call, pval = as.numeric(p$pval), zval = as.numeric(res$zval),
@@ -137,7 +143,7 @@ out$permutest <- list(
 
 # ---- GOSH (first six trials) ------------------------------------------------------------
 sub6 <- 1:6
-res6 <- rma(yi, vi, data = dat, subset = sub6, method = "REML")
+res6 <- rma(yi, vi, data = dat, subset = sub6, method = "REML", control = list(threshold = 1e-12, maxiter = 10000))
 res6_dl <- rma(yi, vi, data = dat, subset = sub6, method = "DL")
 gosh_fields <- function(g, call) {
   list(call = call, incl = unname(lapply(seq_len(nrow(g$incl)), function(i) as.logical(g$incl[i, ]))),
@@ -152,7 +158,7 @@ out$gosh <- list(
   fe = gosh_fields(gosh(rma(yi, vi, data = dat, subset = sub6, method = "FE"), progbar = FALSE),
                    "gosh(rma(yi, vi, data=dat, subset=1:6, method='FE'))")
 )
-res13 <- rma(yi, vi, data = dat, method = "REML")
+res13 <- rma(yi, vi, data = dat, method = "REML", control = list(threshold = 1e-12, maxiter = 10000))
 out$gosh$reml_all13 <- gosh_fields(gosh(res13, progbar = FALSE),
                                    "gosh(rma(yi, vi, data=dat))  # all 8191 subsets")
 # membership of the 8191 subsets follows the same rule as the k = 6 case (checked there):
