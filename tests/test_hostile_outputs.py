@@ -67,8 +67,8 @@ def test_a_hostile_title_and_file_name_reach_no_csv_or_report_as_code(tmp_path):
         assert (table.evidence["report"] == hostile.name).all()
     # the Reproduce line is one shell command with the real paths, each quoted
     block = md.split("## Reproduce", 1)[1].split("```")[1]
-    line = [x for x in block.splitlines() if x.startswith("evsynth run")][0]
-    args = shlex.split(line)
+    line = [x for x in block.splitlines() if x.startswith("python3 -m evsynth run")][0]
+    args = shlex.split(line)[2:]  # from a checkout: python3 -m evsynth run ...
     assert args[:3] == ["evsynth", "run", str(folder.resolve())]
     assert args[args.index("--out") + 1] == str(out.resolve())
     assert not (tmp_path / "pwned").exists()

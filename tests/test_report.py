@@ -48,9 +48,17 @@ def _inputs(sof: pd.DataFrame | None = None) -> ReportInputs:
             "ci_lower": [0.41, 0.5],
             "ci_upper": [0.94, 0.98],
             "p_value": [0.024, pd.NA],
+            "events_int": [pd.NA, pd.NA],
+            "total_int": [pd.NA, pd.NA],
+            "events_ctl": [pd.NA, pd.NA],
+            "total_ctl": [pd.NA, pd.NA],
             "source_quote": ["HR 0.62, 95% CI 0.41–0.94 " + "word " * 60, "HR 0.70 (0.50–0.98)"],
         }
     )
+    from evsynth.evidence.frame import conform_evidence
+    from evsynth.extraction.schema import EVIDENCE_COLUMNS
+
+    evidence = conform_evidence(evidence.reindex(columns=EVIDENCE_COLUMNS))
     pooled = pd.DataFrame(
         {
             "question": ["exercise on mortality"],
@@ -90,6 +98,7 @@ def _inputs(sof: pd.DataFrame | None = None) -> ReportInputs:
         choices=["REML"],
         reproduce=["python3 -m evsynth run '/tmp/x y' --out /tmp/o"],
         versions={"evsynth": "0.1.0", "numpy": "2.0"},
+        protocol=["Exercise against no exercise on mortality (higher is worse)."],
         sof=sof,
     )
 

@@ -9,6 +9,7 @@ import base64
 import html
 import math
 import re
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -587,7 +588,7 @@ def report_markdown(inp: ReportInputs, figure_links: dict[str, str] | None = Non
                 parts.append(_md_table(payload))
             elif kind == "figures":
                 figs = [
-                    f"![{md_text(cap)}](<{figure_links.get(cap, str(p))}>)\n\n*{md_text(cap)}*\n"
+                    f"![{md_text(cap)}]({quote(figure_links.get(cap, str(p)))})\n\n*{md_text(cap)}*\n"
                     for cap, p in payload.items()
                 ]
                 parts.append("\n".join(figs) or "_(none)_\n")

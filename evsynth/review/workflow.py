@@ -431,6 +431,8 @@ def run(
     figure_options : style, width and font of the figures (see :class:`FigureOptions`).
     progress : print progress to stderr.
 
+    Notes
+    -----
     The outputs are written as a set (see :mod:`evsynth._shared.outputs`): ``out`` is checked
     before any paper is read, the files are staged beside it and swapped in at the end, so a run
     that stops leaves the previous complete set, and a second run into the same folder at the
