@@ -96,7 +96,12 @@ def _mean_table(maker: RowMaker, table: Table) -> None:
     by_row: dict[int, dict[int, object]] = {}
     for c in cells:
         by_row.setdefault(c.row, {})[c.col] = c
-    caption_says = bool(_SAYS_MEAN.search(table.caption or ""))
+    # the caption, or the lines between it and the header (a PDF often sets the caption's
+    # second line, "at 12 weeks, mean (SD)", as a paragraph of its own)
+    lead = maker.doc.original[max(0, table.start - 300) : table.start]
+    if table.label and table.label in lead:
+        lead = lead[lead.rindex(table.label) :]
+    caption_says = bool(_SAYS_MEAN.search((table.caption or "") + " " + lead))
     for _r, row in sorted(by_row.items()):
         first = next(iter(row.values()))
         label = first.row_label.strip()
@@ -114,9 +119,7 @@ def _mean_table(maker: RowMaker, table: Table) -> None:
         n_i, n_c = arms[j][1], arms[k][1]
         if not says or n_i is None or n_c is None:
             continue
-        outs = find_outcomes(label) or (
-            find_outcomes(first.row_group) if first.row_group else ()
-        )
+        outs = find_outcomes(label) or (find_outcomes(first.row_group) if first.row_group else ())
         used = [ci, cc]
         p_value, p_op = math.nan, ""
         if p_cols and len(arms) == 2 and row.get(p_cols[0]) is not None:
