@@ -197,7 +197,9 @@ def test_every_mean_sd_and_arm_size_verifies_against_the_papers(extracted):
     row = table.evidence[table.evidence["measure"] == "means"].iloc[0].copy()
     row["mean_int"] = 3.7
     original = evsynth.read(PAPERS / row["report"]).original
-    assert [p["field"] for p in row_problems(row, original) if p["level"] == "error"] == ["mean_int"]
+    assert [p["field"] for p in row_problems(row, original) if p["level"] == "error"] == [
+        "mean_int"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -217,7 +219,9 @@ def test_sentence_means_when_the_sentence_says_mean_sd(sentence):
 
 def test_md_with_a_unit_before_its_ci_and_percentages_are_not_means():
     ev = extract_document(
-        read_string("Pain was lower with exercise (MD \u22120.8 points, 95% CI \u22121.2 to \u22120.4)."),
+        read_string(
+            "Pain was lower with exercise (MD \u22120.8 points, 95% CI \u22121.2 to \u22120.4)."
+        ),
         load_protocol(PAIN),
     )
     assert list(ev[ev["measure"] == "MD"][["estimate", "ci_lower", "ci_upper"]].iloc[0]) == [

@@ -42,7 +42,9 @@ def hedges_correction(df: float) -> float:
         raise EffectSizeError(
             f"n1 + n2 - 2 = {df:g}: the Hedges correction needs at least 4 participants in all."
         )
-    return math.exp(special.gammaln(df / 2) - 0.5 * math.log(df / 2) - special.gammaln((df - 1) / 2))
+    return math.exp(
+        special.gammaln(df / 2) - 0.5 * math.log(df / 2) - special.gammaln((df - 1) / 2)
+    )
 
 
 def _arm(mean: object, sd: object, n: object, which: str) -> tuple[float, float, float]:
@@ -159,4 +161,6 @@ def difference_from_ci(
         )
     z = float(stats.norm.isf((1 - level) / 2))
     sei = (hi - lo) / (2 * z)
-    return EffectSize(est, sei**2, measure, f"reported {measure}, SE from the CI width", level=level)
+    return EffectSize(
+        est, sei**2, measure, f"reported {measure}, SE from the CI width", level=level
+    )

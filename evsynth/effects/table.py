@@ -180,8 +180,7 @@ def _continuous_row(row: Mapping, measure: str, wanted: str) -> EffectSize | Not
         return mean_effect(*(_get(row, c) for c in cols), measure=wanted)
     if measure != wanted:
         return NotEstimable(
-            f"a reported {measure} cannot be converted to {wanted} without the arm means and "
-            "SDs",
+            f"a reported {measure} cannot be converted to {wanted} without the arm means and SDs",
             wanted,
         )
     if _has(row, "estimate", "ci_lower", "ci_upper"):

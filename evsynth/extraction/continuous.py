@@ -134,9 +134,7 @@ def _mean_table(maker: RowMaker, table: Table, label_of_table: str, caption: str
         n_i, n_c = arms[j][1], arms[k][1]
         if not says or n_i is None or n_c is None:
             continue
-        outs = find_outcomes(label) or (
-            find_outcomes(first.row_group) if first.row_group else ()
-        )
+        outs = find_outcomes(label) or (find_outcomes(first.row_group) if first.row_group else ())
         used = [ci, cc]
         p_value, p_op = math.nan, ""
         if p_cols and len(arms) == 2 and row.get(p_cols[0]) is not None:

@@ -167,8 +167,7 @@ def _cols(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
         [
             c
             for c in cols
-            if c in frame.columns
-            and (c not in _SHOWN_WHEN_FILLED or frame[c].notna().any())
+            if c in frame.columns and (c not in _SHOWN_WHEN_FILLED or frame[c].notna().any())
         ]
     ]
 
