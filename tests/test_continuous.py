@@ -51,7 +51,7 @@ def test_arm_means_from_a_table_and_a_sentence(extracted):
     a = _row(ev, "alder2021")
     assert [a[c] for c in COLS] == ["means", "pain", 3.1, 1.2, 40, 4.6, 1.5, 38]
     assert (a["intervention"], a["comparator"], a["p_operator"]) == ("exercise", "control", "<")
-    assert a["extractor"] == "table_arm_means"
+    assert (a["extractor"], a["table"]) == ("table_arm_means", "Table 2")
     b = _row(ev, "brandt2022")
     assert [b[c] for c in COLS] == ["means", "pain", 5.2, 1.1, 52, 6.0, 1.3, 50]
     assert "mean 5.2 (SD 1.1) in the exercise group" in b["source_quote"]

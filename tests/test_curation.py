@@ -156,7 +156,7 @@ def test_add_by_quote_and_by_offsets(setup, tmp_path):
             r"cannot correct \['source_start'\]",
         ),
         (
-            "entries:\n  - row_id: r1\n    action: correct\n    set: {measure: SMD}\n    reason: x\n",
+            "entries:\n  - row_id: r1\n    action: correct\n    set: {measure: XYZ}\n    reason: x\n",
             r"measure must be one of",
         ),
         (

@@ -81,12 +81,32 @@ def _mean_cell(text: str) -> tuple[float, float, bool] | None:
 def mean_table_rows(maker: RowMaker) -> None:
     """A ``means`` row for each body row of mean (SD) cells of every arms-as-columns table."""
     for table in maker.doc.tables:
-        caption = _CHANGE.sub("", table.caption or "")  # "change from baseline" is an outcome
-        if table.cells and not _SKIP_TABLE.search(caption):
-            _mean_table(maker, table)
+        if not table.cells:
+            continue
+        label, caption = _caption_of(maker, table)
+        # "change from baseline" is an outcome, not a table of baseline characteristics
+        if not _SKIP_TABLE.search(_CHANGE.sub("", caption)):
+            _mean_table(maker, table, label, caption)
 
 
-def _mean_table(maker: RowMaker, table: Table) -> None:
+_TABLE_LABEL = re.compile(r"(?i)\b(?P<label>table\s{0,2}\d{1,2})\b")
+
+
+def _caption_of(maker: RowMaker, table: Table) -> tuple[str, str]:
+    """(label, caption) of a table; when the reader kept the caption apart from the cells (a
+    caption wrapped over lines), the text from the last "Table N" within 300 characters before
+    the first cell is taken as the caption."""
+    label, caption = table.label, table.caption or ""
+    start = min(c.start for c in table.cells)
+    before = maker.doc.original[max(0, start - 300) : start]
+    found = list(_TABLE_LABEL.finditer(before))
+    if found and not label:
+        label = " ".join(found[-1].group("label").split()).capitalize()
+        caption = " ".join(before[found[-1].end() :].split()) + " " + caption
+    return label, caption
+
+
+def _mean_table(maker: RowMaker, table: Table, label_of_table: str, caption: str) -> None:
     cells = list(table.cells)
     found = table_arms(cells)
     if found is None:
@@ -96,7 +116,7 @@ def _mean_table(maker: RowMaker, table: Table) -> None:
     by_row: dict[int, dict[int, object]] = {}
     for c in cells:
         by_row.setdefault(c.row, {})[c.col] = c
-    caption_says = bool(_SAYS_MEAN.search(table.caption or ""))
+    caption_says = bool(_SAYS_MEAN.search(caption))
     for _r, row in sorted(by_row.items()):
         first = next(iter(row.values()))
         label = first.row_label.strip()
@@ -140,7 +160,7 @@ def _mean_table(maker: RowMaker, table: Table) -> None:
             p_value=p_value,
             p_operator=p_op,
             section="table",
-            table=table.label,
+            table=label_of_table,
             extractor="table_arm_means",
             notes="; ".join(
                 [
