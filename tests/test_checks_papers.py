@@ -105,7 +105,11 @@ def test_cli_check_writes_csv_and_json(tmp_path, capsys):
     assert "96.12% (16/17)" in out
     records = json.loads((tmp_path / "findings.json").read_text())
     assert any(r["source_quote"] == "96.12% (16/17)" for r in records)
-    assert (tmp_path / "findings.csv").read_text(encoding="utf-8-sig").startswith("report,check,severity")
+    assert (
+        (tmp_path / "findings.csv")
+        .read_text(encoding="utf-8-sig")
+        .startswith("report,check,severity")
+    )
 
 
 def test_cli_check_missing_file_is_a_clear_error(tmp_path, capsys):

@@ -54,9 +54,7 @@ def _align(source: str, replacement: str) -> list[int]:
     pos = 0
     n = len(source)
     # a character "occurs" as itself or as its compatibility form ("⁶" for "6", "⁻" for "-")
-    folded = "".join(
-        f[0] if len(f := unicodedata.normalize("NFKC", c)) == 1 else c for c in source
-    )
+    folded = "".join(f[0] if len(f := unicodedata.normalize("NFKC", c)) == 1 else c for c in source)
     for ch in replacement:
         j = folded.find(ch, pos)
         if j >= 0:

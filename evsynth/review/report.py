@@ -9,9 +9,9 @@ import base64
 import html
 import math
 import re
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
