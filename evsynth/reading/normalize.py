@@ -56,7 +56,8 @@ def _align(source: str, replacement: str) -> list[int]:
     # a character "occurs" as itself or as its compatibility form ("⁶" for "6", "⁻" for "-")
     folded = "".join(f[0] if len(f := unicodedata.normalize("NFKC", c)) == 1 else c for c in source)
     for ch in replacement:
-        j = folded.find(ch, pos)
+        hits = [j for j in (source.find(ch, pos), folded.find(ch, pos)) if j >= 0]
+        j = min(hits) if hits else -1
         if j >= 0:
             out.append(j)
             pos = j + 1
