@@ -1,12 +1,12 @@
 """The same thing reported twice with different numbers, inside a paper or across its reports.
 
-* Group sizes: "the low-dose GC group (n = 45)" in one sentence and "(n = 46)" in another. When
+* Group sizes: "the low-dose A group (n = 45)" in one sentence and "(n = 46)" in another. When
   the two sentences describe the same comparison (the other group has the same n in both, e.g.
-  "the non-GC group (n = 49)") the finding is a warning; otherwise it is info (different analysis
+  "the non-A group (n = 49)") the finding is a warning; otherwise it is info (different analysis
   sets, e.g. the patients evaluable at day 30, legitimately have other sizes).
 * Percentages in the text and in a table: "84.8% (38/45) ... high-risk" against the table row
-  "High-risk ..., 38 (84.4)"; "overall response rates were 93.45% for CRS ... (Table 2)" against
-  the row "CRS resolution rate 95.45%". Matching is by the row's label appearing in the sentence
+  "High-risk ..., 38 (84.4)"; "overall response rates were 93.45% for condition B ... (Table 2)" against
+  the row "condition B resolution rate 95.45%". Matching is by the row's label appearing in the sentence
   and the same count (or, for a lone percentage, the label after "for"). Warning.
 * Results in the evidence table: rows of one study (one report or several reports of it) with
   the same intervention, dose, outcome, analysis and measure but different estimates or CIs, e.g.
@@ -235,7 +235,7 @@ def _overlap(a: Reported, b: Reported) -> bool:
 
 
 def _lone_percents(doc: Document) -> list[Finding]:
-    """'93.45% for CRS ... (Table 2)' against the Table 2 row labelled '... CRS ...' with a lone
+    """'93.45% for condition B ... (Table 2)' against the Table 2 row labelled '... condition B ...' with a lone
     percentage; only when the row is the one such row with that label."""
     text = doc.text
     out = []

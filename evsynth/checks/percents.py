@@ -10,7 +10,7 @@ The denominator comes, in order of certainty, from:
 
 1. the same parenthesis, ``P% (k/n)`` or ``k/n (P%)`` -- a mismatch is an error;
 2. the same sentence, "Among the 93 patients, 51 (54.8%) ..." -- a mismatch is an error; or the
-   one group size the sentence names before the count, "In the TCZ group (n = 80), 12 (15.0%)
+   one group size the sentence names before the count, "In the drug A group (n = 80), 12 (15.0%)
    relapsed" -- a mismatch is a warning (the sentence may compare several groups);
 3. a table's column header ("N = 120", "(n = 55)"), or the sum of the rows of the block when all
    of the block's percentages use that sum -- a mismatch is a warning (tables often use the

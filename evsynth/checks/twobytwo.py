@@ -14,7 +14,7 @@ A reported p is reproduced by a test when the test's p prints as the reported nu
 interval; "p < x" operators respected). When none reproduces it the finding is a warning (the
 paper may have used a test not listed here, or the counts or p may be wrong).
 
-Text p-values are also matched with the table's p-values by group name ("the TCZ and non-TCZ
+Text p-values are also matched with the table's p-values by group name ("the A and non-A
 groups (p = 0.189) (Table 3)"): when the text gives a group the p-value that the table shows
 under *another* group, the finding is an error (a swap); any other disagreement is a warning.
 """
@@ -221,7 +221,7 @@ def _group_key(col_labels: tuple[str, ...]) -> str:
 
 
 def _p_column_tables(doc: Document, table: Table) -> list[Contingency]:
-    """003-style tables: 'k (P)' cells under group columns 'Toci (N = 17)', a 'P' column."""
+    """003-style tables: 'k (P)' cells under group columns 'Drug A (N = 17)', a 'P' column."""
     col_n: dict[int, int] = {}
     p_col = None
     for c in table.cells:

@@ -194,7 +194,7 @@ def _int_or(v, default: int = -1) -> int:
 
 def _detail_signature(detail: str) -> frozenset[str]:
     """Dose/regimen signature of an intervention detail: its numbers with their comparison
-    signs and its low/high-type words ('low-dose GC (≤ 8 mg kg-¹)' -> {'≤8', 'low'})."""
+    signs and its low/high-type words ('low-dose drug A (≤ 8 mg kg-¹)' -> {'≤8', 'low'})."""
     s = detail.lower().replace("≦", "≤").replace("<=", "≤").replace("≧", "≥").replace(">=", "≥")
     nums = [n.replace(" ", "") for n in re.findall(r"[<>≤≥]?\s*\d+(?:\.\d+)?", s)]
     words = re.findall(r"\b(low|high|early|late|short|long)\b", s)

@@ -78,7 +78,7 @@ def _accounted(fieldname: str, value: float, row: pd.Series, original: str) -> s
     Three derivations are accepted: a proportion that is events/total, a total that is the
     row's events plus a number written in the quote when the notes explain the total (a table's
     responders + non-responders), and
-    a number inside a phrase the notes quote ('17 patients received tocilizumab') that is
+    a number inside a phrase the notes quote ('17 patients received drug A') that is
     found verbatim in the report.
     """
     notes = str(row["notes"] or "")

@@ -63,7 +63,7 @@ _COMPARISONS = [
 
 
 def comparison_phrase(text: str) -> str:
-    """The groups a p-value compares, as written ("patients with and without CRS"), or ''."""
+    """The groups a p-value compares, as written ("patients with and without condition B"), or ''."""
     for rx in _COMPARISONS:
         m = rx.search(text)
         if m:
@@ -72,7 +72,7 @@ def comparison_phrase(text: str) -> str:
 
 
 def intervention_phrase(text: str, pos: int, as_written: str) -> str:
-    """The intervention as written with a dose qualifier next to it ("low-dose GC (≤ 8 mg kg-¹)")."""
+    """The intervention as written with a dose qualifier next to it ("low-dose drug A (≤ 8 mg kg-¹)")."""
     start = pos
     before = text[max(0, pos - 25) : pos]
     m = re.search(r"(?:(?:low|high|moderate|standard)\s?-?\s?dose\s{1,2})$", before, re.IGNORECASE)

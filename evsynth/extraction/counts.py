@@ -75,8 +75,8 @@ def pct_matches(events: int, total: int, pct: float, pct_text: str | None = None
 def arm_size_mentions(text: str) -> list[tuple[str, bool, int, int, int]]:
     """Group sizes the paper states anywhere: (intervention, negated, n, start, end).
 
-    "Toci (N = 17)", "non-GC group (n = 46)", "17 patients received tocilizumab",
-    "Tocilizumab was applied to 17 patients", "51 (54.8%) received corticosteroids".
+    "Drug A (N = 17)", "non-A group (n = 46)", "17 patients received drug A",
+    "Drug A was applied to 17 patients", "51 (54.8%) received drug A".
     """
     out = []
     for name, neg_text, neg, pos in find_interventions(text):

@@ -57,7 +57,7 @@ def _outcome_for(text: str, sent_start: int, p_start: int, p_end: int, prev_p_en
 
 
 def _doc_sizes(text: str, sizes, name: str) -> tuple[int | None, int | None, str]:
-    """Arm sizes stated once elsewhere in the paper ("Toci (N = 17)", "Non-toci (N = 28)");
+    """Arm sizes stated once elsewhere in the paper ("Drug A (N = 17)", "Non-A (N = 28)");
     ambiguous when the paper states different sizes for the same arm."""
     treated = {sz[2] for sz in sizes if sz[0] == name and not sz[1]}
     control = {sz[2] for sz in sizes if sz[0] == name and sz[1]}

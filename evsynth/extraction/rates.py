@@ -66,8 +66,8 @@ def single_arm_intervention(doc_text: str, title: str | None) -> str:
     """The intervention every patient received, when the paper has no untreated arm.
 
     Rule: the title (or, when the reader found none, the first 3,000 characters) names exactly one
-    intervention, and the paper never names an untreated arm of any intervention ("non-GC",
-    "without steroids", "did not receive tocilizumab"). Otherwise ''.
+    intervention, and the paper never names an untreated arm of any intervention ("non-X",
+    "without X", "did not receive X"). Otherwise ''.
     """
     head = title or doc_text[:3000]
     named = {f[0] for f in find_interventions(head) if not f[2]}

@@ -1,5 +1,5 @@
 """Results from tables: ratio rows ("≤8 mg/kg | 0.032 | 0.44 (0.20-0.93)") and 2x2 responder
-tables (rows CR/NR by arm columns "GC | Non-GC", with a p-value row), and ratio tables the
+tables (rows CR/NR by arm columns "A | Non-A", with a p-value row), and ratio tables the
 reader could not cut into cells, read line by line under their ratio header (see the section
 "Tables read as text lines" below)."""
 

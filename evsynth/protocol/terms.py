@@ -9,10 +9,10 @@ Rules (the contract of ``docs/protocol.md``):
 * the words of a multi-word term may be separated by any run of spaces, line breaks or hyphens
   ("balance training", "balance-training");
 * a term written in capitals (no lower-case letter, or capitals followed by a plural "s":
-  "TCZ", "GCs") is an abbreviation and matches case-sensitively; every other term matches
+  "BT", "ACEIs") is an abbreviation and matches case-sensitively; every other term matches
   case-insensitively;
 * when several terms could match at one place, the longest wins ("usual care" over "care");
-* abbreviations a paper defines for a term ("tocilizumab (TCZ)", "TCZ (tocilizumab)") are
+* abbreviations a paper defines for a term ("balance training (BT)", "BT (balance training)") are
   learned for that paper only (:meth:`Vocabulary.learn`).
 
 A :class:`Vocabulary` holds three groups of labelled terms, "intervention", "comparator" and
@@ -39,7 +39,7 @@ _ABBR = r"[A-Za-z][A-Za-z0-9\-]{0,8}[A-Za-z0-9]"
 
 
 def is_abbreviation(term: str) -> bool:
-    """True for a term written in capitals ("TCZ", "GCs", "HbA1c" is not): case-sensitive."""
+    """True for a term written in capitals ("BT", "ACEIs", "HbA1c" is not): case-sensitive."""
     core = term[:-1] if len(term) > 2 and term.endswith("s") else term
     letters = [ch for ch in core if ch.isalpha()]
     return bool(letters) and not any(ch.islower() for ch in letters)
@@ -132,7 +132,7 @@ class Vocabulary:
     def learn(self, text: str) -> Vocabulary:
         """This vocabulary plus the abbreviations ``text`` defines for its terms.
 
-        "tocilizumab (TCZ)" and "TCZ (tocilizumab)" teach "TCZ" for the label of "tocilizumab".
+        "balance training (BT)" and "BT (balance training)" teach "BT" for the label of "balance training".
         An abbreviation needs at least two capitals (so "(n = 40)" or "(Table 2)" teach
         nothing) and is not learned when it already belongs to another label.
         """

@@ -48,10 +48,10 @@ class Section:
 class TableCell:
     """One body cell of a table with the labels that give it meaning.
 
-    ``row_label``: the row's first-column label (e.g. "≤8 mg/kg", "Received steroids", "CR").
-    ``row_group``: the nearest heading row above it inside the table (e.g. "GC dosage", "OS",
+    ``row_label``: the row's first-column label (e.g. "≤8 mg/kg", "Received drug A", "CR").
+    ``row_group``: the nearest heading row above it inside the table (e.g. "Dose of drug A", "OS",
     "LFS"), or "" when there is none.
-    ``col_label``: the column header of the cell's column (e.g. "HR (95%CI)", "GC", "P").
+    ``col_label``: the column header of the cell's column (e.g. "HR (95%CI)", "Drug A", "P").
     ``col_group``: a spanning header above ``col_label`` (e.g. "Univariate analysis"), or "".
     ``start``/``end``: offsets into ``Document.original`` of the cell text (provenance).
     """
